@@ -1,0 +1,279 @@
+"""The typed shape of the one YAML file that holds every user setting.
+
+Every model forbids unknown keys so that a typo (``segmnets:``, ``lsit_id:``) fails at definition load with
+the key path, instead of silently falling back to a default.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from dagster._utils.schedules import is_valid_cron_string  # the check ScheduleDefinition itself applies
+from pydantic import (
+    AnyHttpUrl,
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    field_validator,
+    model_validator,
+)
+
+ASSET_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+"""Segment and export names become Dagster asset names, which allow only letters, digits and underscores."""
+
+Scalar = str | int | float | bool | dt.date | dt.datetime
+
+
+class StrictModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+# --- segment rules -------------------------------------------------------------------------------------------
+
+Operator = Literal[
+    "eq",
+    "ne",
+    "gt",
+    "ge",
+    "lt",
+    "le",
+    "in",
+    "not_in",
+    "contains",
+    "startswith",
+    "endswith",
+    "is_null",
+    "not_null",
+    "between",
+]
+NO_VALUE_OPERATORS = frozenset({"is_null", "not_null"})
+LIST_OPERATORS = frozenset({"in", "not_in"})
+TEXT_OPERATORS = frozenset({"contains", "startswith", "endswith"})
+
+
+class FieldCondition(StrictModel):
+    """One comparison of a profile column with a value; the leaf of a segment rule."""
+
+    field: str = Field(min_length=1)
+    op: Operator
+    value: Scalar | list[Scalar] | None = None
+    ignore_case: bool = False
+
+    @model_validator(mode="after")
+    def _value_fits_operator(self) -> FieldCondition:
+        if self.op in NO_VALUE_OPERATORS:
+            if self.value is not None:
+                raise ValueError(f"operator '{self.op}' takes no value")
+        elif self.op in LIST_OPERATORS:
+            if not isinstance(self.value, list) or not self.value:
+                raise ValueError(f"operator '{self.op}' needs a non-empty list as value")
+        elif self.op == "between":
+            if not isinstance(self.value, list) or len(self.value) != 2:
+                raise ValueError("operator 'between' needs a list of two values [low, high]")
+        elif self.value is None or isinstance(self.value, list):
+            raise ValueError(f"operator '{self.op}' needs a single value")
+        elif self.op in TEXT_OPERATORS and not isinstance(self.value, str):
+            raise ValueError(f"operator '{self.op}' needs a text value")
+        if self.ignore_case and self.op in ("gt", "ge", "lt", "le", "between"):
+            raise ValueError(f"ignore_case does not apply to operator '{self.op}'")
+        return self
+
+
+class AllOf(StrictModel):
+    all: list[Condition] = Field(min_length=1)
+
+
+class AnyOf(StrictModel):
+    any: list[Condition] = Field(min_length=1)
+
+
+class NotOf(StrictModel):
+    not_: Condition = Field(alias="not")
+
+
+def _condition_kind(value: Any) -> str:
+    if isinstance(value, dict):
+        for key in ("all", "any", "not"):
+            if key in value:
+                return f"{{{key}}}"
+        return "{field}"
+    if isinstance(value, BaseModel):
+        return {AllOf: "{all}", AnyOf: "{any}", NotOf: "{not}"}.get(type(value), "{field}")
+    return "{field}"
+
+
+Condition = Annotated[
+    Annotated[AllOf, Tag("{all}")]
+    | Annotated[AnyOf, Tag("{any}")]
+    | Annotated[NotOf, Tag("{not}")]
+    | Annotated[FieldCondition, Tag("{field}")],
+    Discriminator(_condition_kind),
+]
+"""A segment rule: nested ``all`` / ``any`` / ``not`` around field conditions.
+
+The discriminator picks the variant from the keys present, so an error in a leaf is reported against that
+leaf (``where.all[1].op``) instead of against every variant of the union.
+"""
+
+AllOf.model_rebuild()
+AnyOf.model_rebuild()
+NotOf.model_rebuild()
+
+
+# --- the four sections ---------------------------------------------------------------------------------------
+
+
+class ProfilesSettings(StrictModel):
+    """Where the unified customer profiles come from."""
+
+    path: Path
+    key: str = Field(min_length=1, description="Column that identifies a profile; must be present and unique.")
+    email: str = Field(
+        default="Email",
+        min_length=1,
+        description="Email column of segments that no export uses (exports name theirs in their mapping).",
+    )
+    max_invalid_key_share: float = Field(default=0.05, ge=0, le=1)
+    watch: bool = Field(default=True, description="Start a refresh of every export when the file changes.")
+
+    @field_validator("path")
+    @classmethod
+    def _known_format(cls, path: Path) -> Path:
+        if path.suffix.lower() not in (".csv", ".parquet"):
+            raise ValueError(f"profiles file must end in .csv or .parquet, not '{path.suffix or path.name}'")
+        return path
+
+
+class SegmentSettings(StrictModel):
+    description: str = ""
+    where: Condition
+    max_rejected_share: float = Field(
+        default=0.05,
+        ge=0,
+        le=1,
+        description="Share of members with an unusable email above which the segment's check blocks exports.",
+    )
+
+
+class ConnectionSettings(StrictModel):
+    display_name: str = ""
+    api_key_env: str = Field(default="SENDINBLUE_API_KEY", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    api_url: AnyHttpUrl = AnyHttpUrl("https://api.brevo.com/v3")
+    accept_data_privacy_terms: bool = False
+    request_timeout: float = Field(default=60.0, gt=0)
+    max_attempts: int = Field(default=6, ge=1, le=20)
+    retry_timeout: float = Field(default=300.0, gt=0)
+    contacts_requests_per_second: float = Field(default=10.0, gt=0)
+    other_requests_per_hour: int = Field(default=100, ge=1)
+    process_poll_initial: float = Field(default=2.0, gt=0)
+    process_poll_max: float = Field(default=60.0, gt=0)
+    import_timeout: float = Field(default=7200.0, gt=0)
+
+    @field_validator("api_url")
+    @classmethod
+    def _https_unless_loopback(cls, url: AnyHttpUrl) -> AnyHttpUrl:
+        if url.scheme != "https" and not _is_loopback(url.host or ""):
+            raise ValueError(f"api_url must use https:// unless it points at this machine (got {url.scheme}://)")
+        return url
+
+
+def _is_loopback(host: str) -> bool:
+    return host in ("localhost", "::1", "[::1]") or host.startswith("127.")
+
+
+class ExportSettings(StrictModel):
+    connection: str
+    list_id: int = Field(gt=0)
+    segments: list[str] = Field(min_length=1)
+    mapping: dict[str, str]
+    schedule: str | None = None
+    enabled: bool = True
+    description: str = ""
+    mode: Literal["upsert", "mirror"] = "upsert"
+    max_profiles: int = Field(default=1_000_000, gt=0)
+    max_removal_share: float = Field(default=0.2, ge=0, le=1)
+    allow_mass_removal: bool = False
+    phone_region: str = Field(default="US", pattern=r"^[A-Z]{2}$")
+    phone_region_column: str | None = None
+    clear_empty_attributes: bool = False
+    max_import_bytes: int = Field(default=8 * 1024 * 1024, ge=1024, le=10 * 1024 * 1024)
+
+    @field_validator("mapping")
+    @classmethod
+    def _email_is_mapped(cls, mapping: dict[str, str]) -> dict[str, str]:
+        if "email" not in mapping:
+            raise ValueError("mapping needs 'email: <profile column>'; the email is what Brevo keys contacts by")
+        for attribute, column in mapping.items():
+            if not column:
+                raise ValueError(f"mapping '{attribute}' names no profile column")
+        upper = [a.upper() for a in mapping if a != "email"]
+        if "EMAIL" in upper:
+            raise ValueError("map the email with the key 'email', not as the attribute EMAIL")
+        duplicates = {a for a in upper if upper.count(a) > 1}
+        if duplicates:
+            raise ValueError(f"attribute(s) {sorted(duplicates)} mapped twice (Brevo names ignore case)")
+        return mapping
+
+    @field_validator("segments")
+    @classmethod
+    def _segments_unique(cls, segments: list[str]) -> list[str]:
+        if len(set(segments)) != len(segments):
+            raise ValueError("a segment is listed twice")
+        return segments
+
+    @field_validator("schedule")
+    @classmethod
+    def _valid_cron(cls, schedule: str | None) -> str | None:
+        if schedule is not None and not is_valid_cron_string(schedule):
+            raise ValueError(f"'{schedule}' is not a cron expression such as '0 2 * * *'")
+        return schedule
+
+    @property
+    def email_column(self) -> str:
+        return self.mapping["email"]
+
+    @property
+    def attribute_columns(self) -> dict[str, str]:
+        """Brevo attribute name (upper case, as Brevo stores it) → profile column."""
+        return {a.upper(): c for a, c in self.mapping.items() if a != "email"}
+
+
+class StateSettings(StrictModel):
+    url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of the sync state; default a SQLite file under DAGSTER_HOME.",
+    )
+
+
+class Settings(StrictModel):
+    """The whole configuration file."""
+
+    profiles: ProfilesSettings
+    segments: dict[str, SegmentSettings] = Field(min_length=1)
+    connections: dict[str, ConnectionSettings] = Field(min_length=1)
+    exports: dict[str, ExportSettings] = Field(default_factory=dict)
+    state: StateSettings = StateSettings()
+    mask_personal_data: bool = Field(
+        default=True, description="Mask emails and phones in metadata and logs shown in the Dagster UI."
+    )
+
+    @field_validator("segments", "exports")
+    @classmethod
+    def _names_are_asset_names(cls, named: dict[str, Any]) -> dict[str, Any]:
+        for name in named:
+            if not ASSET_NAME.match(name):
+                raise ValueError(f"'{name}' must start with a letter and hold only letters, digits and _")
+        return named
+
+    def enabled_exports(self) -> dict[str, ExportSettings]:
+        return {name: export for name, export in self.exports.items() if export.enabled}
+
+    def email_column_of(self, segment: str) -> str:
+        """The email column of a segment: the one its exports map, else the profiles' default."""
+        columns = {e.email_column for e in self.exports.values() if segment in e.segments}
+        return columns.pop() if columns else self.profiles.email

@@ -1,0 +1,42 @@
+"""The code location: every asset, check, resource, job, schedule and sensor built from the configuration."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from ci_sendinblue.config.loading import load_settings
+from ci_sendinblue.config.models import Settings
+from ci_sendinblue.profiles.assets import build_customer_profiles
+from ci_sendinblue.profiles.sensors import build_profiles_sensor
+from ci_sendinblue.segments.assets import build_segment_assets
+from ci_sendinblue.sendinblue.assets import build_list_assets, resource_key
+from ci_sendinblue.sendinblue.resources import SendinblueResource
+from ci_sendinblue.sendinblue.schedules import all_exports_job, build_export_jobs, build_export_schedules
+
+
+def build_definitions(settings: Settings) -> dg.Definitions:
+    """Assemble the domains. Runs execute in process: the graph is a handful of pandas steps, and starting a
+    process per step would cost more than the steps themselves."""
+    exports = settings.enabled_exports()
+    jobs = build_export_jobs(settings)
+    refresh_all = all_exports_job(settings)
+    return dg.Definitions(
+        assets=[
+            build_customer_profiles(settings.profiles),
+            *build_segment_assets(settings),
+            *build_list_assets(settings),
+        ],
+        resources={
+            resource_key(name): SendinblueResource.from_settings(
+                connection, {n: e for n, e in exports.items() if e.connection == name}
+            )
+            for name, connection in settings.connections.items()
+        },
+        jobs=[*jobs, refresh_all],
+        schedules=build_export_schedules(settings, jobs),
+        sensors=[build_profiles_sensor(settings.profiles, refresh_all)],
+        executor=dg.in_process_executor,
+    )
+
+
+defs = build_definitions(load_settings())

@@ -1,0 +1,65 @@
+"""The unified customer profiles every segment is cut from."""
+
+import dagster as dg
+import pandas as pd
+
+from ci_sendinblue.config.models import ProfilesSettings
+from ci_sendinblue.profiles.checks import key_check_result, key_check_spec
+from ci_sendinblue.profiles.sources import read_profiles
+
+CUSTOMER_PROFILES = dg.AssetKey("customer_profiles")
+
+
+def build_customer_profiles(profiles: ProfilesSettings) -> dg.AssetsDefinition:
+    @dg.asset(
+        key=CUSTOMER_PROFILES,
+        group_name="profiles",
+        kinds={"pandas", profiles.path.suffix.lstrip(".").lower()},
+        description=f"Unified customer profiles from {profiles.path.name}, keyed by {profiles.key}. Profiles "
+        "with a missing or shared key are left out and reported.",
+        metadata={"path": dg.MetadataValue.path(str(profiles.path)), "key": profiles.key},
+        check_specs=[key_check_spec(CUSTOMER_PROFILES)],
+    )
+    def customer_profiles(context: dg.AssetExecutionContext):
+        """Read the file; set aside rows whose key is missing or appears more than once."""
+        frame = read_profiles(profiles.path)
+        keys = frame[profiles.key].astype("string").str.strip()
+        missing = keys.isna() | (keys == "")
+        duplicated = keys.duplicated(keep=False) & ~missing
+        refused = missing | duplicated
+        kept = frame.loc[~refused].copy()
+        kept[profiles.key] = keys[~refused].astype(str)
+        if refused.any():
+            context.log.warning(
+                f"{int(missing.sum())} profiles without a {profiles.key} and {int(duplicated.sum())} sharing one "
+                "are left out of every segment; see the materialization's metadata for their rows."
+            )
+        yield dg.Output(
+            kept,
+            metadata={
+                "dagster/row_count": len(kept),
+                "rows_read": len(frame),
+                "missing_key": int(missing.sum()),
+                "duplicate_key": int(duplicated.sum()),
+                "missing_key_rows": _row_numbers(missing),
+                "duplicate_keys": dg.MetadataValue.json(sorted(set(keys[duplicated].astype(str)))[:20]),
+                "dagster/column_schema": dg.TableSchema(
+                    columns=[dg.TableColumn(str(c), str(frame[c].dtype)) for c in frame.columns]
+                ),
+            },
+        )
+        yield key_check_result(
+            CUSTOMER_PROFILES,
+            refused=int(refused.sum()),
+            total=len(frame),
+            threshold=profiles.max_invalid_key_share,
+        )
+
+    return customer_profiles
+
+
+def _row_numbers(mask: pd.Series, limit: int = 20) -> str:
+    """Data row numbers (1 = the first row after the header) of the first rows in ``mask``."""
+    rows = [str(i + 1) for i in mask[mask].index[:limit]]
+    more = int(mask.sum()) - len(rows)
+    return ", ".join(rows) + (f" and {more} more" if more > 0 else "") if rows else "none"

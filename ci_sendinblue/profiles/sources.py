@@ -1,0 +1,69 @@
+"""Reading unified customer profiles from CSV or Parquet files.
+
+CSV columns are read as text: identifiers, phone numbers and postcodes keep their leading zeros and ``+``, and
+a last name such as "Null" stays a name. Segment rules convert a column to numbers or dates only where a rule
+compares it with a number or a date.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+
+class ProfilesFileError(Exception):
+    """The profiles file is missing, empty, or not what its extension says."""
+
+
+def read_profile_columns(path: Path) -> list[str]:
+    """The column names alone, cheap enough to check the configuration against at definition load."""
+    _require_file(path)
+    if path.suffix.lower() == ".parquet":
+        try:
+            return list(pq.read_schema(path).names)
+        except (pa.ArrowInvalid, OSError) as error:
+            raise ProfilesFileError(f"{path} is not a Parquet file ({error})") from error
+    return list(_read_csv(path, nrows=0).columns)
+
+
+def read_profiles(path: Path) -> pd.DataFrame:
+    _require_file(path)
+    if path.suffix.lower() == ".parquet":
+        try:
+            return pd.read_parquet(path)
+        except (pa.ArrowInvalid, OSError) as error:
+            raise ProfilesFileError(f"{path} is not a Parquet file ({error})") from error
+    return _read_csv(path)
+
+
+def _read_csv(path: Path, nrows: int | None = None) -> pd.DataFrame:
+    try:
+        frame = pd.read_csv(
+            path,
+            dtype=str,
+            keep_default_na=False,
+            na_values=[""],
+            nrows=nrows,
+            encoding="utf-8",
+        )
+    except pd.errors.EmptyDataError as error:
+        raise ProfilesFileError(f"{path} is empty: it needs at least a header row") from error
+    except UnicodeDecodeError as error:
+        raise ProfilesFileError(
+            f"{path} is not a UTF-8 CSV file (byte {error.start} cannot be decoded); "
+            "is it a Parquet or spreadsheet file with a .csv name?"
+        ) from error
+    except pd.errors.ParserError as error:
+        raise ProfilesFileError(f"{path} is not a well-formed CSV file: {error}") from error
+    unnamed = [c for c in frame.columns if str(c).startswith("Unnamed: ")]
+    if unnamed:
+        raise ProfilesFileError(f"{path} has a header cell left empty (column {unnamed[0].split(': ')[1]})")
+    return frame
+
+
+def _require_file(path: Path) -> None:
+    if not path.is_file():
+        raise ProfilesFileError(f"profiles file {path} does not exist")

@@ -1,0 +1,82 @@
+"""One asset per configured segment: the profiles its rule selects, with a usable email."""
+
+import warnings
+
+import dagster as dg
+import pandas as pd
+import pandera.pandas as pa
+from dagster_pandera import pandera_schema_to_dagster_type
+
+from ci_sendinblue.config.models import SegmentSettings, Settings
+from ci_sendinblue.privacy import mask_email
+from ci_sendinblue.profiles.assets import CUSTOMER_PROFILES
+from ci_sendinblue.segments.checks import rejected_share_check_spec, rejected_share_result
+from ci_sendinblue.segments.emails import normalize_emails
+from ci_sendinblue.segments.rules import evaluate
+from ci_sendinblue.segments.schemas import segment_members_schema
+
+
+def segment_key(name: str) -> dg.AssetKey:
+    return dg.AssetKey(["segments", name])
+
+
+def build_segment_assets(settings: Settings) -> list[dg.AssetsDefinition]:
+    return [build_segment_asset(name, segment, settings) for name, segment in settings.segments.items()]
+
+
+def build_segment_asset(name: str, segment: SegmentSettings, settings: Settings) -> dg.AssetsDefinition:
+    key = segment_key(name)
+    key_column = settings.profiles.key
+    email_column = settings.email_column_of(name)
+    schema = segment_members_schema(key_column, email_column).set_name(f"{name}_members")
+    mask = settings.mask_personal_data
+
+    @dg.asset(
+        key=key,
+        group_name="segments",
+        kinds={"pandas", "pandera"},
+        ins={"customer_profiles": dg.AssetIn(CUSTOMER_PROFILES)},
+        dagster_type=_dagster_type(schema),
+        description=segment.description or f"Profiles in segment {name}.",
+        metadata={"rule": dg.MetadataValue.json(segment.where.model_dump(by_alias=True, exclude_defaults=True))},
+        check_specs=[rejected_share_check_spec(key)],
+    )
+    def _segment(context: dg.AssetExecutionContext, customer_profiles: pd.DataFrame):
+        matched = customer_profiles.loc[evaluate(segment.where, customer_profiles)]
+        emails, reasons = normalize_emails(matched[email_column])
+        refused = reasons.notna()
+        members = matched.loc[~refused].copy()
+        members[email_column] = emails[~refused].astype(str)
+        rejected = matched.loc[refused]
+        sample = [
+            f"row {index + 1}: {mask_email(value) if mask else value} ({reason})"
+            for index, value, reason in zip(
+                rejected.index[:10], rejected[email_column][:10], reasons[refused][:10], strict=True
+            )
+        ]
+        if len(rejected):
+            context.log.warning(f"{len(rejected)} of {len(matched)} profiles in {name} left out: unusable email")
+        yield dg.Output(
+            members,
+            metadata={
+                "dagster/row_count": len(members),
+                "matched": len(matched),
+                "rejected": len(rejected),
+                "rejected_by_reason": dg.MetadataValue.json(
+                    {str(k): int(v) for k, v in reasons[refused].value_counts().items()}
+                ),
+                "rejected_sample": dg.MetadataValue.json(sample),
+            },
+        )
+        yield rejected_share_result(
+            key, name, rejected=len(rejected), matched=len(matched), threshold=segment.max_rejected_share
+        )
+
+    return _segment
+
+
+def _dagster_type(schema: pa.DataFrameSchema) -> dg.DagsterType:
+    """The schema as a Dagster type, so the UI shows the contract and each output is validated against it."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", dg.BetaWarning)
+        return pandera_schema_to_dagster_type(schema)

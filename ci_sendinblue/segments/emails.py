@@ -1,0 +1,41 @@
+"""The email rule: which addresses a segment accepts, and how they are normalised.
+
+An address is normalised by trimming surrounding white space and lower-casing it (Brevo keys contacts by
+email without regard to case). The normalised address is valid when it matches the WHATWG HTML "valid e-mail
+address" rule (what an ``<input type=email>`` accepts) narrowed by what mail systems and Brevo refuse:
+
+- the local part is one or more dot-separated runs of ``a-z 0-9 ! # $ % & ' * + / = ? ^ _ ` { | } ~ -``
+  (no leading, trailing or doubled dot; no quoted local parts);
+- the domain is two or more dot-separated labels of ``a-z 0-9 -``, none starting or ending with ``-``, each at
+  most 63 characters, and the last (the top-level domain) starts with a letter (so ``user@localhost`` and
+  ``user@192.168.1.1`` are refused);
+- at most 64 characters before the ``@`` and 254 in all;
+- ASCII only: internationalised (IDN or UTF-8) addresses are refused rather than converted.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+_ATEXT = r"[a-z0-9!#$%&'*+/=?^_`{|}~-]"
+_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+_TLD = r"[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?"
+EMAIL_PATTERN = rf"{_ATEXT}+(?:\.{_ATEXT}+)*@(?:{_LABEL}\.)+{_TLD}"
+MAX_LENGTH = 254
+MAX_LOCAL_LENGTH = 64
+
+MISSING = "missing email"
+TOO_LONG = "email longer than 254 characters (or 64 before the @)"
+MALFORMED = "not a valid email address"
+
+
+def normalize_emails(emails: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Normalised addresses and, per row, why the address is refused (missing where it is valid)."""
+    text = emails.astype("string").str.strip().str.lower()
+    empty = text.isna() | (text == "")
+    local_length = text.str.find("@")
+    too_long = (text.str.len() > MAX_LENGTH) | (local_length > MAX_LOCAL_LENGTH)
+    malformed = ~text.str.fullmatch(EMAIL_PATTERN).fillna(False).astype(bool)
+    reason = pd.Series(pd.NA, index=emails.index, dtype="string")
+    reason = reason.mask(malformed, MALFORMED).mask(too_long.fillna(False), TOO_LONG).mask(empty, MISSING)
+    return text, reason

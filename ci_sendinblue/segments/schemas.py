@@ -1,0 +1,33 @@
+"""The contract a segment's members meet before any export may send them."""
+
+from __future__ import annotations
+
+import pandera.pandas as pa
+from pandera.typing import Series
+
+from ci_sendinblue.segments.emails import EMAIL_PATTERN, MAX_LENGTH
+
+
+class SegmentMembers(pa.DataFrameModel):
+    """Profiles that belong to a segment and can be sent to Brevo.
+
+    The columns are named here by their role; ``segment_members_schema`` renames them to the profile columns
+    the configuration names, and every other profile column passes through unchecked.
+    """
+
+    customer_key: Series[str] = pa.Field(nullable=False, unique=True)
+    """The profile's identifier: present and unique, so a member can be traced back to one profile."""
+
+    email: Series[str] = pa.Field(nullable=False, str_matches=EMAIL_PATTERN, str_length={"max_value": MAX_LENGTH})
+    """Trimmed, lower-case, and valid by the project's email rule (see ``ci_sendinblue.segments.emails``)."""
+
+    class Config:
+        strict = False
+        coerce = False
+
+
+def segment_members_schema(key_column: str, email_column: str) -> pa.DataFrameSchema:
+    schema = SegmentMembers.to_schema()
+    if email_column == key_column:
+        raise ValueError(f"the email column '{email_column}' cannot also be the profile key")
+    return schema.rename_columns({"customer_key": key_column, "email": email_column})

@@ -1,0 +1,263 @@
+"""A small synchronous client for the part of Brevo's API v3 that list exports need.
+
+It knows HTTP and Brevo's rules (auth header, error bodies, rate-limit headers, which failures are worth a
+retry) and nothing of pandas or Dagster. Retries go through ``stamina``: only 429, 5xx, time-outs and
+connection errors are retried, with exponential back-off and jitter, bounded in attempts and total time;
+every other 4xx fails at once with an error that says what to do.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import stamina
+
+from ci_sendinblue.sendinblue.errors import (
+    BrevoAuthError,
+    BrevoError,
+    BrevoNotFound,
+    BrevoPaymentRequired,
+    BrevoPermissionError,
+    BrevoRateLimited,
+    BrevoRequestError,
+    BrevoServerError,
+    BrevoUnavailable,
+    ListNotFound,
+    ProcessNotFound,
+)
+from ci_sendinblue.sendinblue.ratelimit import RateLimiter
+
+log = logging.getLogger(__name__)
+
+MAX_LIST_MEMBERS_PAGE = 500
+MAX_EMAILS_PER_LIST_CHANGE = 150
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int = 6
+    timeout: float = 300.0
+    wait_initial: float = 1.0
+    wait_max: float = 60.0
+    wait_jitter: float = 1.0
+
+
+@dataclass(frozen=True)
+class ProcessStatus:
+    process_id: int
+    status: str
+    info: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def finished(self) -> bool:
+        return self.status in ("completed", "failed", "cancelled")
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status == "completed"
+
+    @property
+    def import_counters(self) -> dict[str, int]:
+        counters = self.info.get("import", {}) if isinstance(self.info, dict) else {}
+        return {k: int(v) for k, v in counters.items() if isinstance(v, int | float)}
+
+
+@dataclass(frozen=True)
+class ListChange:
+    success: list[str]
+    failure: list[str]
+
+
+class BrevoClient:
+    """One Brevo account, reached at ``api_url`` with ``api_key``."""
+
+    def __init__(
+        self,
+        api_url: str,
+        api_key: str,
+        *,
+        key_source: str = "the configured API key",
+        timeout: float = 60.0,
+        retry: RetryPolicy | None = None,
+        limiter: RateLimiter | None = None,
+        transport: httpx.BaseTransport | None = None,
+        on_retry: Callable[[str], None] | None = None,
+    ) -> None:
+        if not api_key:
+            raise BrevoAuthError(f"No Brevo API key: set {key_source}.")
+        self._key_source = key_source
+        self._retry = retry or RetryPolicy()
+        self._limiter = limiter or RateLimiter.unlimited()
+        self._on_retry = on_retry or log.warning
+        self._http = httpx.Client(
+            base_url=api_url.rstrip("/") + "/",
+            headers={"api-key": api_key, "accept": "application/json"},
+            timeout=timeout,
+            transport=transport,
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> BrevoClient:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"BrevoClient(api_url={str(self._http.base_url)!r})"
+
+    # --- endpoints --------------------------------------------------------------------------------------------
+
+    def account(self) -> dict[str, Any]:
+        return self._request("GET", "account").json()
+
+    def get_list(self, list_id: int) -> dict[str, Any]:
+        try:
+            return self._request("GET", f"contacts/lists/{list_id}").json()
+        except BrevoNotFound as error:
+            raise ListNotFound(
+                f"Brevo list {list_id} does not exist in this account: create it in Brevo "
+                "(Contacts > Lists) or correct the export's list_id.",
+                status=404,
+                code=error.code,
+            ) from None
+
+    def attributes(self) -> list[dict[str, Any]]:
+        return self._request("GET", "contacts/attributes").json().get("attributes", [])
+
+    def import_contacts(self, body: bytes) -> int:
+        """Start an import; ``body`` is a ready JSON request (see ``ci_sendinblue.sendinblue.imports``)."""
+        response = self._request("POST", "contacts/import", content=body, headers={"content-type": "application/json"})
+        return int(response.json()["processId"])
+
+    def process(self, process_id: int) -> ProcessStatus:
+        try:
+            payload = self._request("GET", f"processes/{process_id}").json()
+        except BrevoNotFound as error:
+            raise ProcessNotFound(
+                f"Brevo does not know import process {process_id}.", status=404, code=error.code
+            ) from None
+        return ProcessStatus(
+            process_id=process_id,
+            status=str(payload.get("status", "")).lower(),
+            info=payload.get("info") or {},
+        )
+
+    def add_to_list(self, list_id: int, emails: Sequence[str]) -> ListChange:
+        return self._change_list(list_id, "add", emails)
+
+    def remove_from_list(self, list_id: int, emails: Sequence[str]) -> ListChange:
+        return self._change_list(list_id, "remove", emails)
+
+    def list_members(self, list_id: int, *, limit: int = MAX_LIST_MEMBERS_PAGE, offset: int = 0) -> dict[str, Any]:
+        try:
+            return self._request(
+                "GET", f"contacts/lists/{list_id}/contacts", params={"limit": limit, "offset": offset}
+            ).json()
+        except BrevoNotFound as error:
+            raise ListNotFound(f"Brevo list {list_id} does not exist.", status=404, code=error.code) from None
+
+    def _change_list(self, list_id: int, action: str, emails: Sequence[str]) -> ListChange:
+        if not 1 <= len(emails) <= MAX_EMAILS_PER_LIST_CHANGE:
+            raise ValueError(f"Brevo takes 1 to {MAX_EMAILS_PER_LIST_CHANGE} emails per call, not {len(emails)}")
+        try:
+            response = self._request("POST", f"contacts/lists/{list_id}/contacts/{action}", json={"emails": emails})
+        except BrevoNotFound as error:
+            raise ListNotFound(f"Brevo list {list_id} does not exist.", status=404, code=error.code) from None
+        payload = response.json() if response.content else {}
+        contacts = payload.get("contacts", payload)
+        return ListChange(success=list(contacts.get("success", [])), failure=list(contacts.get("failure", [])))
+
+    # --- transport, errors and retries ------------------------------------------------------------------------
+
+    def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        endpoint = f"{method} /{path.split('?')[0]}"
+        policy = self._retry
+        for attempt in stamina.retry_context(
+            on=self._backoff_for,
+            attempts=policy.attempts,
+            timeout=policy.timeout,
+            wait_initial=policy.wait_initial,
+            wait_max=policy.wait_max,
+            wait_jitter=policy.wait_jitter,
+        ):
+            with attempt:
+                if attempt.num > 1:
+                    self._on_retry(f"Brevo {endpoint}: attempt {attempt.num} of {policy.attempts}")
+                self._limiter.acquire(path)
+                try:
+                    response = self._http.request(method, path, **kwargs)
+                except httpx.TimeoutException as error:
+                    raise BrevoUnavailable(f"Brevo {endpoint} timed out ({type(error).__name__}).") from None
+                except httpx.TransportError as error:
+                    raise BrevoUnavailable(f"Brevo {endpoint} could not be reached ({type(error).__name__}).") from None
+                if response.is_success:
+                    return response
+                raise self._error_for(endpoint, response)
+        raise AssertionError("unreachable: stamina re-raises the last error")  # pragma: no cover
+
+    def _backoff_for(self, error: Exception) -> bool | float:
+        """stamina's hook: whether to retry, and for 429 how long Brevo says to wait."""
+        if isinstance(error, BrevoRateLimited):
+            self._on_retry(f"{error} Waiting {error.reset_after or 'a back-off'} s before retrying.")
+            if error.reset_after is not None:
+                return min(max(error.reset_after, 0.05), self._retry.wait_max)
+            return True
+        if isinstance(error, BrevoServerError | BrevoUnavailable):
+            self._on_retry(f"{error} Retrying with back-off.")
+            return True
+        return False
+
+    def _error_for(self, endpoint: str, response: httpx.Response) -> BrevoError:
+        status = response.status_code
+        code, message = _error_body(response)
+        said = f"Brevo answered {status}{f' {code}' if code else ''} to {endpoint}: {message}"
+        if status == 400:
+            return BrevoRequestError(f"{said}. Correct the value Brevo names.", status=status, code=code)
+        if status == 401:
+            return BrevoAuthError(
+                f"{said}. Brevo refused the API key from {self._key_source}: check that it is a v3 API key "
+                "of the right account (Brevo > SMTP & API > API keys) and, if the account restricts IP "
+                "addresses, that this machine's is allowed.",
+                status=status,
+                code=code,
+            )
+        if status == 402:
+            return BrevoPaymentRequired(f"{said}. The account lacks credits or plan features.", status=status)
+        if status == 403:
+            return BrevoPermissionError(f"{said}. This API key may not do this.", status=status, code=code)
+        if status == 404:
+            return BrevoNotFound(said, status=status, code=code)
+        if status == 429:
+            return BrevoRateLimited(f"{said}.", reset_after=_reset_after(response), code=code)
+        if status >= 500:
+            return BrevoServerError(f"{said}.", status=status, code=code)
+        return BrevoError(f"{said}.", status=status, code=code)
+
+
+def _error_body(response: httpx.Response) -> tuple[str | None, str]:
+    try:
+        payload = response.json()
+    except ValueError:
+        text = " ".join(response.text.split())[:200]
+        return None, text or response.reason_phrase or "no message"
+    if isinstance(payload, dict):
+        return payload.get("code"), str(payload.get("message") or response.reason_phrase or "no message")
+    return None, str(payload)[:200]
+
+
+def _reset_after(response: httpx.Response) -> float | None:
+    for header in ("x-sib-ratelimit-reset", "retry-after"):
+        value = response.headers.get(header)
+        if value is not None:
+            try:
+                return float(value)
+            except ValueError:
+                continue
+    return None

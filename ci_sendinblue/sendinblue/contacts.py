@@ -1,0 +1,69 @@
+"""Shaping segment members into Brevo contacts: union, de-duplication, attribute mapping.
+
+Knows pandas and the export's mapping, nothing of HTTP.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pandas as pd
+
+from ci_sendinblue.config.models import ExportSettings
+from ci_sendinblue.sendinblue.phones import normalize_phones
+
+SMS = "SMS"
+EMAIL = "email"
+
+
+@dataclass(frozen=True)
+class ExportContacts:
+    """The contacts an export sends, and what was set aside on the way."""
+
+    contacts: pd.DataFrame
+    """Column ``email`` (unique) and one column per Brevo attribute, text or missing."""
+    members_per_segment: dict[str, int]
+    duplicates: int
+    """Rows dropped because an earlier row (segment order, then profile order) had the same email."""
+    invalid_phones: pd.Series
+    """Emails of contacts sent without SMS because their phone could not be made international."""
+
+
+def build_export_contacts(segments: Mapping[str, pd.DataFrame], export: ExportSettings) -> ExportContacts:
+    """Union the segments in the export's order and keep the first row per email.
+
+    The first row wins: the one from the segment listed first in the export, and within a segment the one
+    that comes first in the profiles file. Emails arrive normalised (trimmed, lower-case) from the segments,
+    so equal emails compare equal whatever their original case.
+    """
+    columns = _needed_columns(export)
+    parts = [segments[name][columns] for name in export.segments]
+    union = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
+    unique = union.drop_duplicates(subset=export.email_column, keep="first")
+    contacts = pd.DataFrame({EMAIL: unique[export.email_column].astype("string")}, index=unique.index)
+    for attribute, column in export.attribute_columns.items():
+        values = unique[column].astype("string").str.strip()
+        contacts[attribute] = values.mask(values == "")
+    invalid_phones = pd.Series([], dtype="string")
+    if SMS in contacts:
+        regions: pd.Series | str = (
+            unique[export.phone_region_column].fillna(export.phone_region)
+            if export.phone_region_column
+            else export.phone_region
+        )
+        contacts[SMS], invalid = normalize_phones(contacts[SMS], regions)
+        invalid_phones = contacts.loc[invalid, EMAIL]
+    return ExportContacts(
+        contacts=contacts.reset_index(drop=True),
+        members_per_segment={name: len(segments[name]) for name in export.segments},
+        duplicates=len(union) - len(unique),
+        invalid_phones=invalid_phones.reset_index(drop=True),
+    )
+
+
+def _needed_columns(export: ExportSettings) -> list[str]:
+    columns = [export.email_column, *export.attribute_columns.values()]
+    if export.phone_region_column:
+        columns.append(export.phone_region_column)
+    return list(dict.fromkeys(columns))

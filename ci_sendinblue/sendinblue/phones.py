@@ -1,0 +1,46 @@
+"""Phone numbers into the international form Brevo's SMS attribute requires (E.164: ``+`` and country code).
+
+National numbers are read in the export's default region, or in the region of a per-profile country column.
+A number that cannot be made valid is dropped from the contact (the contact is still sent) and counted.
+Parsing goes through Google's libphonenumber rules (``phonenumbers``), once per distinct (number, region).
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import phonenumbers
+
+_E164_SHAPE = re.compile(r"^\+[1-9]\d{6,14}$")
+
+
+def normalize_phones(phones: pd.Series, regions: pd.Series | str) -> tuple[pd.Series, pd.Series]:
+    """E.164 numbers (missing where there was none or it is invalid) and a mask of the invalid ones."""
+    text = phones.astype("string").str.strip()
+    present = text.notna() & (text != "")
+    region = regions if isinstance(regions, pd.Series) else pd.Series(regions, index=phones.index)
+    region = region.astype("string").str.strip().str.upper().fillna("")
+    pairs = pd.DataFrame({"number": text[present], "region": region[present]})
+    if pairs.empty:
+        return pd.Series(pd.NA, index=phones.index, dtype="string"), pd.Series(False, index=phones.index)
+    distinct = pairs.drop_duplicates()
+    formatted = {
+        (number, reg): _to_e164(number, reg) for number, reg in zip(distinct["number"], distinct["region"], strict=True)
+    }
+    keys = list(zip(pairs["number"], pairs["region"], strict=True))
+    result = pd.Series(pd.NA, index=phones.index, dtype="string")
+    result[present] = [formatted[k] for k in keys]
+    invalid = present & result.isna()
+    return result, invalid
+
+
+def _to_e164(number: str, region: str) -> str | None:
+    try:
+        parsed = phonenumbers.parse(number, region or None)
+    except phonenumbers.NumberParseException:
+        return None
+    if parsed.extension or not phonenumbers.is_valid_number(parsed):
+        return None
+    formatted = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    return formatted if _E164_SHAPE.match(formatted) else None

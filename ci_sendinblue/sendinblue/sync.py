@@ -1,0 +1,110 @@
+"""Writing contacts into one Brevo list and waiting until Brevo confirms it.
+
+The import endpoint answers at once with a process ID and does the work later, so an export is done only
+when every process it started has completed. ``/processes`` shares Brevo's small hourly budget (about 100
+requests on the general tier), hence polling waits longer and longer between looks, one process at a time.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from ci_sendinblue.sendinblue.client import MAX_EMAILS_PER_LIST_CHANGE, BrevoClient, ProcessStatus
+from ci_sendinblue.sendinblue.errors import ExportRefused, ImportProcessFailed
+from ci_sendinblue.sendinblue.imports import ImportBody
+
+
+@dataclass(frozen=True)
+class PollPolicy:
+    initial: float = 2.0
+    maximum: float = 60.0
+    factor: float = 1.5
+    timeout: float = 7200.0
+
+
+@dataclass(frozen=True)
+class ImportOutcome:
+    process_id: int
+    emails: list[str]
+    status: ProcessStatus
+
+
+@dataclass(frozen=True)
+class RemovalOutcome:
+    removed: list[str]
+    not_in_list: list[str]
+
+
+class ListWriter:
+    def __init__(
+        self,
+        client: BrevoClient,
+        list_id: int,
+        *,
+        poll: PollPolicy,
+        log: Callable[[str], None],
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.client = client
+        self.list_id = list_id
+        self._poll = poll
+        self._log = log
+        self._sleep = sleep
+        self._clock = clock
+
+    def check_ready(self, attributes: Iterable[str]) -> dict:
+        """Fail before sending anything when the list or a mapped attribute does not exist."""
+        found = self.client.get_list(self.list_id)
+        known = {str(a.get("name", "")).upper() for a in self.client.attributes()}
+        missing = sorted(a for a in attributes if a.upper() not in known)
+        if missing:
+            raise ExportRefused(
+                f"the mapping sends attribute(s) {', '.join(missing)} that the Brevo account does not have "
+                f"(it has {', '.join(sorted(known)) or 'none'}): create them in Brevo (Contacts > Settings > "
+                "Contact attributes) or change the export's mapping."
+            )
+        return found
+
+    def import_all(self, bodies: Iterable[ImportBody]) -> list[ImportOutcome]:
+        """Start every import, then wait for each; raise if any ended failed or cancelled."""
+        started: list[tuple[int, list[str]]] = []
+        for body in bodies:
+            process_id = self.client.import_contacts(body.body)
+            self._log(f"import process {process_id} started ({len(body.emails)} contacts, {len(body.body)} bytes)")
+            started.append((process_id, body.emails))
+        outcomes = [ImportOutcome(pid, emails, self.wait(pid)) for pid, emails in started]
+        failed = [o for o in outcomes if not o.status.succeeded]
+        if failed:
+            described = ", ".join(f"{o.process_id} ({o.status.status}, {len(o.emails)} contacts)" for o in failed)
+            raise ImportProcessFailed(
+                f"Brevo did not complete import process(es) {described}; the next run sends them again."
+            )
+        return outcomes
+
+    def wait(self, process_id: int) -> ProcessStatus:
+        deadline = self._clock() + self._poll.timeout
+        interval = self._poll.initial
+        while True:
+            self._sleep(interval)
+            status = self.client.process(process_id)
+            if status.finished:
+                return status
+            if self._clock() + interval > deadline:
+                raise ImportProcessFailed(
+                    f"import process {process_id} is still '{status.status}' after {self._poll.timeout:.0f} s; "
+                    "it may still complete in Brevo: the next run checks and sends the same contacts again."
+                )
+            interval = min(interval * self._poll.factor, self._poll.maximum)
+
+    def remove(self, emails: Sequence[str]) -> RemovalOutcome:
+        """Unlink contacts from the list (they stay in Brevo), 150 per call as Brevo allows."""
+        removed: list[str] = []
+        absent: list[str] = []
+        for start in range(0, len(emails), MAX_EMAILS_PER_LIST_CHANGE):
+            change = self.client.remove_from_list(self.list_id, emails[start : start + MAX_EMAILS_PER_LIST_CHANGE])
+            removed.extend(change.success)
+            absent.extend(change.failure)
+        return RemovalOutcome(removed=removed, not_in_list=absent)
