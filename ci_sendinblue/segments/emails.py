@@ -7,8 +7,8 @@ address" rule (what an ``<input type=email>`` accepts) narrowed by what mail sys
 - the local part is one or more dot-separated runs of ``a-z 0-9 ! # $ % & ' * + / = ? ^ _ ` { | } ~ -``
   (no leading, trailing or doubled dot; no quoted local parts);
 - the domain is two or more dot-separated labels of ``a-z 0-9 -``, none starting or ending with ``-``, each at
-  most 63 characters, and the last (the top-level domain) starts with a letter (so ``user@localhost`` and
-  ``user@192.168.1.1`` are refused);
+  most 63 characters, and the last (the top-level domain) is two or more letters or an ``xn--`` label (so
+  ``user@localhost`` and ``user@192.168.1.1`` are refused);
 - at most 64 characters before the ``@`` and 254 in all;
 - ASCII only: internationalised (IDN or UTF-8) addresses are refused rather than converted.
 """
@@ -19,7 +19,7 @@ import pandas as pd
 
 _ATEXT = r"[a-z0-9!#$%&'*+/=?^_`{|}~-]"
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
-_TLD = r"[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?"
+_TLD = r"(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})"
 EMAIL_PATTERN = rf"{_ATEXT}+(?:\.{_ATEXT}+)*@(?:{_LABEL}\.)+{_TLD}"
 MAX_LENGTH = 254
 MAX_LOCAL_LENGTH = 64

@@ -103,6 +103,7 @@ def _export(
             "rejected_by_brevo": invalid_in_brevo,
             "invalid_phones": len(shaped.invalid_phones),
             "invalid_phone_sample": dg.MetadataValue.json(masked_sample(shaped.invalid_phones, mask=mask)),
+            "shared_phones": len(shaped.shared_phones),
             "members_per_segment": dg.MetadataValue.json(shaped.members_per_segment),
             "import_process_ids": dg.MetadataValue.json([o.process_id for o in outcomes]),
             "import_requests": len(outcomes),

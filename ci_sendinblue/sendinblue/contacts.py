@@ -28,6 +28,9 @@ class ExportContacts:
     """Rows dropped because an earlier row (segment order, then profile order) had the same email."""
     invalid_phones: pd.Series
     """Emails of contacts sent without SMS because their phone could not be made international."""
+    shared_phones: pd.Series
+    """Emails of contacts sent without SMS because an earlier contact has the same number: Brevo refuses a
+    number already held by another contact."""
 
 
 def build_export_contacts(segments: Mapping[str, pd.DataFrame], export: ExportSettings) -> ExportContacts:
@@ -45,7 +48,7 @@ def build_export_contacts(segments: Mapping[str, pd.DataFrame], export: ExportSe
     for attribute, column in export.attribute_columns.items():
         values = unique[column].astype("string").str.strip()
         contacts[attribute] = values.mask(values == "")
-    invalid_phones = pd.Series([], dtype="string")
+    invalid_phones = shared_phones = pd.Series([], dtype="string")
     if SMS in contacts:
         regions: pd.Series | str = (
             unique[export.phone_region_column].fillna(export.phone_region)
@@ -54,11 +57,15 @@ def build_export_contacts(segments: Mapping[str, pd.DataFrame], export: ExportSe
         )
         contacts[SMS], invalid = normalize_phones(contacts[SMS], regions)
         invalid_phones = contacts.loc[invalid, EMAIL]
+        shared = contacts[SMS].notna() & contacts[SMS].duplicated(keep="first")
+        contacts[SMS] = contacts[SMS].mask(shared)
+        shared_phones = contacts.loc[shared, EMAIL]
     return ExportContacts(
         contacts=contacts.reset_index(drop=True),
         members_per_segment={name: len(segments[name]) for name in export.segments},
         duplicates=len(union) - len(unique),
         invalid_phones=invalid_phones.reset_index(drop=True),
+        shared_phones=shared_phones.reset_index(drop=True),
     )
 
 

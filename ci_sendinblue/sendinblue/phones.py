@@ -1,6 +1,8 @@
 """Phone numbers into the international form Brevo's SMS attribute requires (E.164: ``+`` and country code).
 
-National numbers are read in the export's default region, or in the region of a per-profile country column.
+A leading ``00`` is read as ``+`` whatever the region (Brevo itself accepts ``0033...``; no national number
+starts with ``00``). National numbers are read in the export's default region, or in the region of a
+per-profile country column.
 A number that cannot be made valid is dropped from the contact (the contact is still sent) and counted.
 Parsing goes through Google's libphonenumber rules (``phonenumbers``), once per distinct (number, region).
 """
@@ -17,7 +19,7 @@ _E164_SHAPE = re.compile(r"^\+[1-9]\d{6,14}$")
 
 def normalize_phones(phones: pd.Series, regions: pd.Series | str) -> tuple[pd.Series, pd.Series]:
     """E.164 numbers (missing where there was none or it is invalid) and a mask of the invalid ones."""
-    text = phones.astype("string").str.strip()
+    text = phones.astype("string").str.strip().str.replace(r"^00(?=[1-9])", "+", regex=True)
     present = text.notna() & (text != "")
     region = regions if isinstance(regions, pd.Series) else pd.Series(regions, index=phones.index)
     region = region.astype("string").str.strip().str.upper().fillna("")
@@ -28,9 +30,9 @@ def normalize_phones(phones: pd.Series, regions: pd.Series | str) -> tuple[pd.Se
     formatted = {
         (number, reg): _to_e164(number, reg) for number, reg in zip(distinct["number"], distinct["region"], strict=True)
     }
-    keys = list(zip(pairs["number"], pairs["region"], strict=True))
-    result = pd.Series(pd.NA, index=phones.index, dtype="string")
-    result[present] = [formatted[k] for k in keys]
+    keys = zip(pairs["number"], pairs["region"], strict=True)
+    converted = pd.Series([formatted[k] for k in keys], index=pairs.index, dtype="string")
+    result = converted.reindex(phones.index)
     invalid = present & result.isna()
     return result, invalid
 

@@ -1,0 +1,151 @@
+"""The configuration file fails at definition load with the key path of every mistake."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ci_sendinblue.config.loading import BUNDLED_CONFIG, CONFIG_ENV, ConfigError, config_path, load_settings
+from ci_sendinblue_tests.conftest import base_config
+
+
+def problems_of(write_project: Callable[..., Path], config: dict[str, Any]) -> list[str]:
+    with pytest.raises(ConfigError) as raised:
+        load_settings(write_project(config))
+    return raised.value.problems
+
+
+def edited(change: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
+    config = copy.deepcopy(base_config())
+    change(config)
+    return config
+
+
+def test_a_valid_file_loads_with_the_profiles_path_resolved_beside_it(write_project):
+    path = write_project()
+    settings = load_settings(path)
+    assert settings.profiles.path == path.parent / "profiles.csv"
+    assert settings.exports["newsletter"].list_id == 12
+
+
+def test_the_bundled_example_is_the_default(monkeypatch):
+    monkeypatch.delenv(CONFIG_ENV, raising=False)
+    assert config_path() == BUNDLED_CONFIG.resolve()
+
+
+def test_the_environment_variable_names_another_file(monkeypatch, tmp_path):
+    monkeypatch.setenv(CONFIG_ENV, str(tmp_path / "mine.yaml"))
+    assert config_path() == (tmp_path / "mine.yaml").resolve()
+
+
+def test_an_unknown_key_is_named_with_its_path(write_project):
+    config = edited(lambda c: c["exports"]["newsletter"].update(lsit_id=3))
+    assert "exports.newsletter.lsit_id: unknown key (check its spelling)" in problems_of(write_project, config)
+
+
+def test_a_missing_list_id_is_named(write_project):
+    config = edited(lambda c: c["exports"]["newsletter"].pop("list_id"))
+    assert "exports.newsletter.list_id: Field required" in problems_of(write_project, config)
+
+
+def test_an_export_naming_an_undefined_segment_is_refused(write_project):
+    config = edited(lambda c: c["exports"]["newsletter"].update(segments=["seattle_high_value", "vip"]))
+    [problem] = problems_of(write_project, config)
+    assert problem.startswith("exports.newsletter.segments[1]: no segment named 'vip'")
+
+
+def test_an_export_naming_an_undefined_connection_is_refused(write_project):
+    config = edited(lambda c: c["exports"]["newsletter"].update(connection="other"))
+    [problem] = problems_of(write_project, config)
+    assert problem.startswith("exports.newsletter.connection: no connection named 'other'")
+
+
+def test_a_mapping_to_a_column_the_profiles_lack_is_refused(write_project):
+    config = edited(lambda c: c["exports"]["newsletter"]["mapping"].update(LASTNAME="Surname"))
+    assert problems_of(write_project, config) == [
+        "exports.newsletter.mapping.LASTNAME: column 'Surname' is not in the profiles"
+    ]
+
+
+def test_a_mapping_without_email_is_refused(write_project):
+    config = edited(lambda c: c["exports"]["newsletter"]["mapping"].pop("email"))
+    [problem] = problems_of(write_project, config)
+    assert problem.startswith("exports.newsletter.mapping: mapping needs 'email: <profile column>'")
+
+
+def test_an_unknown_operator_is_named_at_its_leaf(write_project):
+    config = edited(lambda c: c["segments"]["seattle_high_value"]["where"]["all"][1].update(op="greater"))
+    [problem] = problems_of(write_project, config)
+    assert problem.startswith("segments.seattle_high_value.where.all[1].op: Input should be 'eq', 'ne'")
+
+
+def test_a_rule_on_a_column_the_profiles_lack_is_refused(write_project):
+    config = edited(lambda c: c["segments"]["platinum"]["where"].update(field="Tier"))
+    [problem] = problems_of(write_project, config)
+    assert problem.startswith("segments.platinum.where.field: column 'Tier' is not in the profiles")
+
+
+def test_an_operator_given_the_wrong_kind_of_value_is_refused(write_project):
+    config = edited(lambda c: c["segments"]["platinum"]["where"].update(op="between", value=[1]))
+    assert problems_of(write_project, config) == [
+        "segments.platinum.where: operator 'between' needs a list of two values [low, high]"
+    ]
+
+
+def test_a_key_column_the_profiles_lack_is_refused(write_project):
+    config = edited(lambda c: c["profiles"].update(key="Id"))
+    [problem] = problems_of(write_project, config)
+    assert problem.startswith("profiles.key: column 'Id' is not in the profiles")
+
+
+def test_a_missing_profiles_file_is_named(write_project):
+    config = edited(lambda c: c["profiles"].update(path="nowhere.csv"))
+    [problem] = problems_of(write_project, config)
+    assert problem.startswith("profiles.path: profiles file") and "nowhere.csv does not exist" in problem
+
+
+def test_a_plain_http_url_to_another_machine_is_refused(write_project):
+    config = edited(lambda c: c["connections"]["brevo"].update(api_url="http://api.brevo.com/v3"))
+    [problem] = problems_of(write_project, config)
+    assert problem.startswith("connections.brevo.api_url: api_url must use https://")
+
+
+def test_a_bad_cron_expression_is_refused(write_project):
+    config = edited(lambda c: c["exports"]["newsletter"].update(schedule="every night"))
+    [problem] = problems_of(write_project, config)
+    assert problem.startswith("exports.newsletter.schedule: 'every night' is not a cron expression")
+
+
+def test_a_segment_name_that_cannot_be_an_asset_name_is_refused(write_project):
+    config = edited(lambda c: c["segments"].update({"high-value": c["segments"]["platinum"]}))
+    [problem] = problems_of(write_project, config)
+    assert problem.startswith("segments: 'high-value' must start with a letter")
+
+
+def test_exports_that_disagree_on_a_shared_segments_email_column_are_refused(write_project):
+    def change(config: dict[str, Any]) -> None:
+        other = copy.deepcopy(config["exports"]["newsletter"])
+        other.update(list_id=13, mapping={"email": "FirstName"})
+        config["exports"]["other"] = other
+
+    problems = problems_of(write_project, edited(change))
+    assert problems[0].startswith("segments.seattle_high_value: its exports disagree on the email column")
+
+
+def test_every_problem_is_reported_at_once(write_project):
+    def change(config: dict[str, Any]) -> None:
+        config["exports"]["newsletter"]["mapping"]["LASTNAME"] = "Surname"
+        config["exports"]["newsletter"]["connection"] = "other"
+
+    assert len(problems_of(write_project, edited(change))) == 2
+
+
+def test_yaml_syntax_errors_give_the_line(tmp_path):
+    path = tmp_path / "config.yaml"
+    path.write_text("profiles:\n  path: [unclosed\n")
+    with pytest.raises(ConfigError, match=r"line \d+, column \d+"):
+        load_settings(path)

@@ -1,0 +1,75 @@
+"""Contacts are packed into few import bodies, none over the limit, every contact once and intact."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from ci_sendinblue.sendinblue.imports import ContactTooLarge, import_bodies
+
+
+def contacts(count: int) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "email": [f"person{i}@example.com" for i in range(count)],
+            "FIRSTNAME": [f"First{i}" for i in range(count)],
+            "LASTNAME": [None if i % 3 == 0 else f"Last{i}" for i in range(count)],
+        }
+    )
+
+
+def test_no_body_is_over_the_limit_and_none_is_needlessly_small():
+    bodies = list(import_bodies(contacts(1000), list_id=12, max_bytes=4096))
+    sizes = [len(b.body) for b in bodies]
+    assert len(bodies) > 1
+    assert max(sizes) <= 4096
+    smallest_item = min(len(json.dumps(item)) for b in bodies for item in json.loads(b.body)["jsonBody"])
+    assert all(size + smallest_item + 1 > 4096 - 40 for size in sizes[:-1])
+
+
+def test_every_contact_is_sent_exactly_once_in_order():
+    bodies = list(import_bodies(contacts(1000), list_id=12, max_bytes=4096))
+    sent = [item["email"] for b in bodies for item in json.loads(b.body)["jsonBody"]]
+    assert sent == [f"person{i}@example.com" for i in range(1000)]
+    assert [e for b in bodies for e in b.emails] == sent
+
+
+def test_small_exports_take_one_request():
+    assert len(list(import_bodies(contacts(50), list_id=12, max_bytes=8 * 1024 * 1024))) == 1
+
+
+def test_the_body_names_the_list_and_updates_existing_contacts():
+    [body] = import_bodies(contacts(2), list_id=7, max_bytes=10_000)
+    payload = json.loads(body.body)
+    assert payload["listIds"] == [7]
+    assert payload["updateExistingContacts"] is True
+    assert payload["emptyContactsAttributes"] is False
+
+
+def test_missing_values_are_left_out_so_brevo_keeps_its_own():
+    [body] = import_bodies(contacts(1), list_id=7, max_bytes=10_000)
+    assert json.loads(body.body)["jsonBody"] == [
+        {"email": "person0@example.com", "attributes": {"FIRSTNAME": "First0"}}
+    ]
+
+
+def test_missing_values_are_sent_empty_when_the_export_clears_them():
+    [body] = import_bodies(contacts(1), list_id=7, max_bytes=10_000, clear_empty_attributes=True)
+    payload = json.loads(body.body)
+    assert payload["emptyContactsAttributes"] is True
+    assert payload["jsonBody"][0]["attributes"] == {"FIRSTNAME": "First0", "LASTNAME": ""}
+
+
+@pytest.mark.parametrize("name", ['Say "hi"; then\nnewline', "tab\there", "=cmd|' /C calc'!A0", "עברית", "😀", "a,b;c"])
+def test_names_arrive_intact(name):
+    frame = pd.DataFrame({"email": ["a@example.com"], "LASTNAME": [name]})
+    [body] = import_bodies(frame, list_id=1, max_bytes=10_000)
+    assert json.loads(body.body)["jsonBody"][0]["attributes"]["LASTNAME"] == name
+
+
+def test_a_contact_larger_than_the_limit_is_refused_with_a_masked_email():
+    frame = pd.DataFrame({"email": ["ann@example.com"], "LASTNAME": ["x" * 5000]})
+    with pytest.raises(ContactTooLarge, match=r"a\*\*\*@example.com"):
+        list(import_bodies(frame, list_id=1, max_bytes=2048))

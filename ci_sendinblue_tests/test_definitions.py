@@ -1,0 +1,93 @@
+"""The code location loads, and its schedules and sensor start what a user expects, no more."""
+
+from __future__ import annotations
+
+import copy
+import os
+
+import dagster as dg
+
+from ci_sendinblue.config.loading import BUNDLED_CONFIG, load_settings
+from ci_sendinblue.definitions import build_definitions
+from ci_sendinblue_tests.conftest import base_config
+
+
+def test_the_bundled_example_loads():
+    defs = build_definitions(load_settings(BUNDLED_CONFIG))
+    dg.Definitions.validate_loadable(defs)
+
+
+def test_the_module_level_definitions_load_from_the_configured_file(write_project, monkeypatch):
+    monkeypatch.setenv("CI_SENDINBLUE_CONFIG", str(write_project()))
+    import importlib
+
+    import ci_sendinblue.definitions as module
+
+    defs = importlib.reload(module).defs
+    keys = {key.to_user_string() for key in defs.resolve_asset_graph().get_all_asset_keys()}
+    assert keys == {"customer_profiles", "segments/seattle_high_value", "segments/platinum", "sendinblue/newsletter"}
+
+
+def test_lineage_runs_from_profiles_through_segments_to_the_list(write_project):
+    graph = build_definitions(load_settings(write_project())).resolve_asset_graph()
+    parents = graph.get(dg.AssetKey(["sendinblue", "newsletter"])).parent_keys
+    assert parents == {dg.AssetKey(["segments", "seattle_high_value"]), dg.AssetKey(["segments", "platinum"])}
+    assert graph.get(dg.AssetKey(["segments", "platinum"])).parent_keys == {dg.AssetKey("customer_profiles")}
+
+
+def test_an_export_with_a_schedule_gets_a_running_schedule_of_its_job(write_project):
+    defs = build_definitions(load_settings(write_project()))
+    schedule = defs.resolve_schedule_def("newsletter_schedule")
+    assert schedule.cron_schedule == "0 2 * * *"
+    assert schedule.job_name == "newsletter_export_job"
+    assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING
+
+
+def test_an_on_demand_export_has_no_schedule(write_project):
+    config = copy.deepcopy(base_config())
+    config["exports"]["newsletter"]["schedule"] = None
+    defs = build_definitions(load_settings(write_project(config)))
+    assert list(defs.schedules or []) == []
+
+
+def test_runs_execute_in_process(write_project):
+    job = build_definitions(load_settings(write_project())).resolve_job_def("newsletter_export_job")
+    assert job.executor_def.name == dg.in_process_executor.name
+
+
+def test_the_sensor_starts_nothing_on_its_first_look_or_an_unchanged_file(write_project):
+    path = write_project()
+    sensor = build_definitions(load_settings(path)).resolve_sensor_def("profiles_file_changed_sensor")
+    first = dg.build_sensor_context()
+    assert isinstance(sensor.evaluate_tick(first).skip_message, str)
+    again = dg.build_sensor_context(cursor=first.cursor)
+    assert sensor.evaluate_tick(again).run_requests == []
+
+
+def test_the_sensor_starts_a_refresh_when_the_profiles_file_changes(write_project):
+    path = write_project()
+    sensor = build_definitions(load_settings(path)).resolve_sensor_def("profiles_file_changed_sensor")
+    first = dg.build_sensor_context()
+    sensor.evaluate_tick(first)
+    profiles = path.parent / "profiles.csv"
+    profiles.write_text(profiles.read_text() + "C9,New,Person,new@example.com,,Seattle,US,5000,Gold,true\n")
+    os.utime(profiles, ns=(1, 2_000_000_000_000_000_000))
+    result = sensor.evaluate_tick(dg.build_sensor_context(cursor=first.cursor))
+    assert len(result.run_requests) == 1
+    assert sensor.job_name == "all_exports_job"
+
+
+def test_saving_the_configuration_starts_nothing(write_project):
+    path = write_project()
+    sensor = build_definitions(load_settings(path)).resolve_sensor_def("profiles_file_changed_sensor")
+    first = dg.build_sensor_context()
+    sensor.evaluate_tick(first)
+    path.write_text(path.read_text() + "\n# edited\n")
+    assert sensor.evaluate_tick(dg.build_sensor_context(cursor=first.cursor)).run_requests == []
+
+
+def test_the_api_key_is_an_environment_variable_not_a_value(write_project):
+    defs = build_definitions(load_settings(write_project()))
+    resource = defs.resources["sendinblue_brevo"]
+    assert resource.api_key == dg.EnvVar("SENDINBLUE_API_KEY")
+    assert resource.field_mappings["newsletter"]["email"] == "Email"

@@ -1,0 +1,149 @@
+"""The whole graph, materialized through Dagster against an in-process fake Brevo."""
+
+from __future__ import annotations
+
+import copy
+
+import dagster as dg
+import pandas as pd
+import pytest
+
+from ci_sendinblue.config.loading import load_settings
+from ci_sendinblue.definitions import build_definitions
+from ci_sendinblue.sendinblue.assets import list_key
+from ci_sendinblue_tests.conftest import base_config
+from ci_sendinblue_tests.fake_brevo import FakeBrevo, fake_resource
+
+
+def materialize(config_path, fake: FakeBrevo, **resource_overrides) -> dg.ExecuteInProcessResult:
+    defs = build_definitions(load_settings(config_path))
+    return dg.materialize(
+        list(defs.assets or []),
+        resources={"sendinblue_brevo": fake_resource(fake, **resource_overrides)},
+        raise_on_error=False,
+    )
+
+
+def test_the_list_receives_each_segment_member_once_with_mapped_attributes(write_project):
+    fake = FakeBrevo()
+    result = materialize(write_project(), fake)
+    assert result.success
+    by_email = {item["email"]: item["attributes"] for item in fake.imported_contacts}
+    # C1 and C4 share ann@example.com: C1 comes first in the profiles, so its attributes win. C2's email has
+    # no top-level domain, so C2 is rejected. C5's phone "12" is dropped, C5 is still sent.
+    assert by_email == {
+        "ann@example.com": {"FIRSTNAME": "Ann", "LASTNAME": "Lee", "SMS": "+12065550142"},
+        "carl@example.net": {"FIRSTNAME": "Carl", "LASTNAME": 'Say "hi"\nthere'},
+        "zoe@example.org": {"FIRSTNAME": "Zoë", "LASTNAME": "Müller", "SMS": "+49301234567"},
+    }
+    assert fake.members[12] == set(by_email)
+
+
+def test_the_materialization_reports_what_was_sent_and_set_aside(write_project):
+    fake = FakeBrevo()
+    result = materialize(write_project(), fake)
+    [materialization] = [
+        m
+        for m in result.asset_materializations_for_node("sendinblue__newsletter")
+        if m.asset_key == list_key("newsletter")
+    ]
+    metadata = {k: v.value for k, v in materialization.metadata.items()}
+    assert metadata["sent"] == 3
+    assert metadata["deduplicated"] == 1
+    assert metadata["invalid_phones"] == 1
+    assert metadata["list_members_after"] == 3
+    assert metadata["import_process_ids"] == [1]
+    assert metadata["list_id"] == 12
+
+
+def test_segment_metadata_counts_and_masks_rejected_rows(write_project):
+    result = materialize(write_project(), FakeBrevo())
+    [segment] = result.asset_materializations_for_node("segments__seattle_high_value")
+    metadata = {k: v.value for k, v in segment.metadata.items()}
+    assert metadata["matched"] == 4
+    assert metadata["rejected"] == 1
+    assert metadata["rejected_sample"] == ["row 2: b***@example (not a valid email address)"]
+
+
+def test_a_segment_over_its_rejected_threshold_blocks_the_export(write_project):
+    config = copy.deepcopy(base_config())
+    config["segments"]["seattle_high_value"]["max_rejected_share"] = 0.1
+    fake = FakeBrevo()
+    result = materialize(write_project(config), fake)
+    checks = {e.check_name: e for e in result.get_asset_check_evaluations() if e.asset_key.path[0] == "segments"}
+    assert checks["rejected_share_within_threshold"].passed is False
+    assert fake.import_bodies == []
+
+
+def test_an_export_without_accepted_privacy_terms_sends_nothing(write_project):
+    fake = FakeBrevo()
+    result = materialize(write_project(), fake, accept_data_privacy_terms=False)
+    assert not result.success
+    assert fake.requests == []
+    [failure] = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+    assert "accept_data_privacy_terms: true" in failure.step_failure_data.error.message
+
+
+def test_a_missing_list_fails_clearly_before_any_contact_is_sent(write_project):
+    fake = FakeBrevo(lists={})
+    result = materialize(write_project(), fake)
+    assert not result.success
+    assert fake.import_bodies == []
+    [failure] = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+    assert "Brevo list 12 does not exist" in failure.step_failure_data.error.message
+
+
+def test_a_mapped_attribute_the_account_lacks_fails_before_sending(write_project):
+    fake = FakeBrevo(attributes=["PRENOM", "NOM", "SMS"])
+    result = materialize(write_project(), fake)
+    assert not result.success
+    assert fake.import_bodies == []
+    [failure] = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+    assert "FIRSTNAME, LASTNAME" in failure.step_failure_data.error.message
+
+
+def test_the_profile_limit_is_enforced_before_sending(write_project):
+    config = copy.deepcopy(base_config())
+    config["exports"]["newsletter"]["max_profiles"] = 2
+    fake = FakeBrevo()
+    result = materialize(write_project(config), fake)
+    assert not result.success
+    assert fake.import_bodies == []
+
+
+def test_a_failed_import_process_fails_the_export(write_project):
+    fake = FakeBrevo(process_status="failed")
+    result = materialize(write_project(), fake)
+    assert not result.success
+
+
+def test_profiles_with_missing_or_shared_keys_are_left_out_and_reported(write_project, profiles_frame):
+    frame = pd.concat([profiles_frame, profiles_frame.iloc[[0]]], ignore_index=True)
+    frame.loc[1, "CustomerId"] = None
+    result = materialize(write_project(profiles=frame), FakeBrevo())
+    [profiles] = result.asset_materializations_for_node("customer_profiles")
+    metadata = {k: v.value for k, v in profiles.metadata.items()}
+    assert (metadata["missing_key"], metadata["duplicate_key"], metadata["dagster/row_count"]) == (1, 2, 3)
+    assert metadata["missing_key_rows"] == "2"
+    assert metadata["duplicate_keys"] == ["C1"]
+
+
+def test_a_disabled_export_has_no_asset(write_project):
+    config = copy.deepcopy(base_config())
+    config["exports"]["newsletter"]["enabled"] = False
+    defs = build_definitions(load_settings(write_project(config)))
+    keys = {key.to_user_string() for key in defs.resolve_asset_graph().get_all_asset_keys()}
+    assert "sendinblue/newsletter" not in keys
+
+
+@pytest.mark.parametrize("extension", ["parquet"])
+def test_parquet_profiles_give_the_same_list(write_project, profiles_frame, tmp_path, extension):
+    profiles_frame.to_parquet(tmp_path / f"profiles.{extension}")
+    config = copy.deepcopy(base_config(f"profiles.{extension}"))
+    fake = FakeBrevo()
+    assert materialize(write_project(config), fake).success
+    assert {item["email"] for item in fake.imported_contacts} == {
+        "ann@example.com",
+        "carl@example.net",
+        "zoe@example.org",
+    }
