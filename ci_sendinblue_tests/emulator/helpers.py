@@ -1,0 +1,27 @@
+"""Small request helpers shared by the emulator tests."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from starlette.testclient import TestClient
+
+
+def import_json(client: TestClient, rows: list[dict[str, Any]], list_ids: list[int], **options: Any) -> int:
+    """POST /contacts/import with a jsonBody; return the process id."""
+    response = client.post("/v3/contacts/import", json={"jsonBody": rows, "listIds": list_ids, **options})
+    assert response.status_code == 202, response.text
+    return response.json()["processId"]
+
+
+def complete(client: TestClient) -> None:
+    """Complete every pending process (inspection API)."""
+    client.post("/_emulator/processes/complete").raise_for_status()
+
+
+def members(client: TestClient, list_id: int) -> list[dict[str, Any]]:
+    """Members of a list through the inspection API."""
+    response = client.get(f"/_emulator/lists/{list_id}/members")
+    response.raise_for_status()
+    return response.json()

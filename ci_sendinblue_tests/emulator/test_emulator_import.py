@@ -1,0 +1,163 @@
+"""POST /contacts/import and GET /processes/{id}: Brevo's upsert semantics, applied when the process ends."""
+
+from __future__ import annotations
+
+from starlette.testclient import TestClient
+
+from .conftest import FakeClock, MakeClient
+from .helpers import complete, import_json, members
+
+
+def test_import_is_applied_only_when_its_process_completes(client: TestClient, clock: FakeClock) -> None:
+    import_json(client, [{"email": "ann@example.com"}], [12])
+    assert members(client, 12) == []
+    clock.advance(10)
+    assert members(client, 12) == [{"email": "ann@example.com", "attributes": {}}]
+
+
+def test_process_goes_queued_then_in_process_then_completed(client: TestClient, clock: FakeClock) -> None:
+    process_id = import_json(client, [{"email": "ann@example.com"}], [12])
+    statuses = []
+    for _ in range(3):
+        statuses.append(client.get(f"/v3/processes/{process_id}").json()["status"])
+        clock.advance(5)
+    assert statuses == ["queued", "in_process", "completed"]
+
+
+def test_completed_process_reports_import_counters(client: TestClient) -> None:
+    import_json(client, [{"email": "ann@example.com"}], [12])
+    complete(client)
+    process_id = import_json(client, [{"email": "ann@example.com"}, {"email": "bob@example.com"}], [12])
+    complete(client)
+    body = client.get(f"/v3/processes/{process_id}").json()
+    assert body["name"] == "IMPORTUSER"
+    assert body["info"]["import"] == {
+        "invalid_emails": 0,
+        "duplicate_email_id": 0,
+        "new_contacts": 1,
+        "updated_contacts": 1,
+    }
+
+
+def test_unknown_process_is_document_not_found(client: TestClient) -> None:
+    response = client.get("/v3/processes/999")
+    assert response.status_code == 404
+    assert response.json()["code"] == "document_not_found"
+
+
+def test_csv_file_body_is_semicolon_separated_with_quoted_fields(client: TestClient) -> None:
+    csv_body = 'EMAIL;FIRSTNAME;LASTNAME\nann@example.com;"Ann; Jr";Lee\n'
+    response = client.post("/v3/contacts/import", json={"fileBody": csv_body, "listIds": [12]})
+    assert response.status_code == 202
+    complete(client)
+    assert members(client, 12) == [
+        {"email": "ann@example.com", "attributes": {"FIRSTNAME": "Ann; Jr", "LASTNAME": "Lee"}}
+    ]
+
+
+def test_emails_are_case_insensitive_and_stored_lower_case(client: TestClient) -> None:
+    import_json(client, [{"email": "Ann@Example.COM", "attributes": {"FIRSTNAME": "A"}}], [12])
+    import_json(client, [{"email": "ann@example.com", "attributes": {"FIRSTNAME": "B"}}], [12])
+    complete(client)
+    assert members(client, 12) == [{"email": "ann@example.com", "attributes": {"FIRSTNAME": "B"}}]
+
+
+def test_attributes_unknown_to_the_account_are_ignored(client: TestClient) -> None:
+    import_json(client, [{"email": "ann@example.com", "attributes": {"FIRSTNAME": "Ann", "SHOE": 42}}], [12])
+    complete(client)
+    assert members(client, 12)[0]["attributes"] == {"FIRSTNAME": "Ann"}
+
+
+def test_invalid_emails_are_counted_and_not_imported(client: TestClient) -> None:
+    rows = [{"email": "not-an-email"}, {"email": ""}, {"attributes": {}}, {"email": "ann@example.com"}]
+    process_id = import_json(client, rows, [12])
+    complete(client)
+    assert client.get(f"/v3/processes/{process_id}").json()["info"]["import"]["invalid_emails"] == 3
+    assert [m["email"] for m in members(client, 12)] == ["ann@example.com"]
+
+
+def test_duplicate_emails_are_counted_and_the_last_one_wins(client: TestClient) -> None:
+    rows = [
+        {"email": "ann@example.com", "attributes": {"FIRSTNAME": "First"}},
+        {"email": "ANN@example.com", "attributes": {"FIRSTNAME": "Last"}},
+    ]
+    process_id = import_json(client, rows, [12])
+    complete(client)
+    info = client.get(f"/v3/processes/{process_id}").json()["info"]["import"]
+    assert (info["duplicate_email_id"], info["new_contacts"]) == (1, 1)
+    assert members(client, 12)[0]["attributes"] == {"FIRSTNAME": "Last"}
+
+
+def test_update_existing_false_keeps_attributes_but_adds_to_lists(make_client: MakeClient) -> None:
+    client = make_client(lists={12: "Newsletter", 13: "Promos"})
+    import_json(client, [{"email": "ann@example.com", "attributes": {"FIRSTNAME": "Ann"}}], [12])
+    import_json(
+        client,
+        [{"email": "ann@example.com", "attributes": {"FIRSTNAME": "Changed"}}],
+        [13],
+        updateExistingContacts=False,
+    )
+    complete(client)
+    assert members(client, 13) == [{"email": "ann@example.com", "attributes": {"FIRSTNAME": "Ann"}}]
+
+
+def test_empty_values_are_ignored_by_default(client: TestClient) -> None:
+    import_json(client, [{"email": "ann@example.com", "attributes": {"FIRSTNAME": "Ann"}}], [12])
+    import_json(client, [{"email": "ann@example.com", "attributes": {"FIRSTNAME": ""}}], [12])
+    complete(client)
+    assert members(client, 12)[0]["attributes"] == {"FIRSTNAME": "Ann"}
+
+
+def test_empty_values_clear_attributes_with_empty_contacts_attributes(client: TestClient) -> None:
+    import_json(client, [{"email": "ann@example.com", "attributes": {"FIRSTNAME": "Ann", "SMS": "+33600000000"}}], [12])
+    import_json(
+        client,
+        [{"email": "ann@example.com", "attributes": {"FIRSTNAME": ""}}],
+        [12],
+        emptyContactsAttributes=True,
+    )
+    complete(client)
+    assert members(client, 12)[0]["attributes"] == {"SMS": "+33600000000"}
+
+
+def test_membership_is_kept_per_list(make_client: MakeClient) -> None:
+    client = make_client(lists={12: "Newsletter", 13: "Promos"})
+    import_json(client, [{"email": "ann@example.com"}], [12])
+    import_json(client, [{"email": "bob@example.com"}], [13])
+    complete(client)
+    assert [m["email"] for m in members(client, 12)] == ["ann@example.com"]
+    assert [m["email"] for m in members(client, 13)] == ["bob@example.com"]
+
+
+def test_imports_apply_in_creation_order(client: TestClient, clock: FakeClock) -> None:
+    import_json(client, [{"email": "ann@example.com", "attributes": {"FIRSTNAME": "Old"}}], [12])
+    import_json(client, [{"email": "ann@example.com", "attributes": {"FIRSTNAME": "New"}}], [12])
+    clock.advance(10)
+    assert members(client, 12)[0]["attributes"] == {"FIRSTNAME": "New"}
+
+
+def test_french_account_attributes_are_the_ones_kept(make_client: MakeClient) -> None:
+    client = make_client(attributes=("PRENOM", "NOM", "SMS"))
+    import_json(client, [{"email": "ann@example.com", "attributes": {"PRENOM": "Anne", "FIRSTNAME": "x"}}], [12])
+    complete(client)
+    assert members(client, 12)[0]["attributes"] == {"PRENOM": "Anne"}
+
+
+def test_body_over_10_mib_is_refused_with_400(client: TestClient) -> None:
+    padding = "x" * (10 * 1024 * 1024)
+    response = client.post("/v3/contacts/import", json={"fileBody": "EMAIL\n" + padding, "listIds": [12]})
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_parameter"
+    assert client.get("/_emulator/processes").json() == []
+
+
+def test_import_without_lists_is_missing_parameter(client: TestClient) -> None:
+    response = client.post("/v3/contacts/import", json={"jsonBody": [{"email": "ann@example.com"}]})
+    assert response.status_code == 400
+    assert response.json()["code"] == "missing_parameter"
+
+
+def test_import_into_unknown_list_is_refused(client: TestClient) -> None:
+    response = client.post("/v3/contacts/import", json={"jsonBody": [{"email": "a@example.com"}], "listIds": [99]})
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_parameter"

@@ -1,0 +1,165 @@
+"""Each implemented operation, called validly, conforms to Brevo's OpenAPI description (request and response).
+
+The spec is read from ci_sendinblue_tests/data/brevo-openapi-v3-subset.yml (see extract_openapi_subset.py).
+"""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+from openapi_spec_validator import validate
+from starlette.testclient import TestClient
+
+from .helpers import complete, import_json
+from .openapi_check import SUBSET, assert_conforms
+
+
+@pytest.fixture
+def filled(client: TestClient) -> TestClient:
+    """Newsletter (12) holding two contacts with attributes."""
+    rows = [
+        {"email": "ann@example.com", "attributes": {"FIRSTNAME": "Ann", "SMS": "+33612345678"}},
+        {"email": "bob@example.com", "attributes": {"LASTNAME": "Lee"}},
+    ]
+    import_json(client, rows, [12])
+    complete(client)
+    return client
+
+
+def test_the_subset_is_a_valid_openapi_document() -> None:
+    validate(yaml.safe_load(SUBSET.read_text("utf-8")))
+
+
+def test_get_account_conforms(client: TestClient) -> None:
+    assert_conforms(client.get("/v3/account"))
+
+
+def test_get_lists_conforms(filled: TestClient) -> None:
+    assert_conforms(filled.get("/v3/contacts/lists", params={"limit": 50, "offset": 0, "sort": "asc"}))
+
+
+def test_create_list_conforms(client: TestClient) -> None:
+    response = client.post("/v3/contacts/lists", json={"name": "Promos", "folderId": 1})
+    assert response.status_code == 201
+    assert_conforms(response)
+
+
+def test_get_list_conforms(filled: TestClient) -> None:
+    assert_conforms(filled.get("/v3/contacts/lists/12"))
+
+
+def test_get_unknown_list_404_conforms(client: TestClient) -> None:
+    assert_conforms(client.get("/v3/contacts/lists/99"))
+
+
+def test_get_attributes_conforms(client: TestClient) -> None:
+    assert_conforms(client.get("/v3/contacts/attributes"))
+
+
+def test_get_contacts_from_list_conforms(filled: TestClient) -> None:
+    assert_conforms(filled.get("/v3/contacts/lists/12/contacts", params={"limit": 500, "offset": 0}))
+
+
+def test_import_json_body_conforms(client: TestClient) -> None:
+    body = {
+        "jsonBody": [{"email": "ann@example.com", "attributes": {"FIRSTNAME": "Ann"}}],
+        "listIds": [12],
+        "updateExistingContacts": True,
+        "emptyContactsAttributes": False,
+    }
+    response = client.post("/v3/contacts/import", json=body)
+    assert response.status_code == 202
+    assert_conforms(response)
+
+
+def test_import_file_body_conforms(client: TestClient) -> None:
+    response = client.post(
+        "/v3/contacts/import", json={"fileBody": "EMAIL;FIRSTNAME\nann@example.com;Ann", "listIds": [12]}
+    )
+    assert_conforms(response)
+
+
+def test_import_400_conforms(client: TestClient) -> None:
+    response = client.post("/v3/contacts/import", json={"jsonBody": [{"email": "a@example.com"}]})
+    assert response.status_code == 400
+    assert_conforms(response)
+
+
+def test_get_process_while_queued_conforms(client: TestClient) -> None:
+    process_id = import_json(client, [{"email": "ann@example.com"}], [12])
+    assert_conforms(client.get(f"/v3/processes/{process_id}"))
+
+
+def test_get_completed_process_with_info_conforms(client: TestClient) -> None:
+    process_id = import_json(client, [{"email": "ann@example.com"}], [12])
+    complete(client)
+    response = client.get(f"/v3/processes/{process_id}")
+    assert response.json()["status"] == "completed"
+    assert_conforms(response)
+
+
+def test_get_unknown_process_404_conforms(client: TestClient) -> None:
+    assert_conforms(client.get("/v3/processes/999"))
+
+
+def test_add_contacts_to_list_conforms(filled: TestClient) -> None:
+    filled.post("/v3/contacts/lists", json={"name": "Promos", "folderId": 1})
+    response = filled.post(
+        "/v3/contacts/lists/13/contacts/add", json={"emails": ["ann@example.com", "nobody@example.com"]}
+    )
+    assert response.status_code == 201
+    assert_conforms(response, check_request=False)  # SPEC_BUG_ONE_OF: see the xfail tests below
+
+
+def test_remove_contacts_from_list_conforms(filled: TestClient) -> None:
+    response = filled.post(
+        "/v3/contacts/lists/12/contacts/remove", json={"emails": ["ann@example.com", "nobody@example.com"]}
+    )
+    assert_conforms(response, check_request=False)  # SPEC_BUG_ONE_OF
+
+
+def test_remove_all_contacts_from_list_conforms(filled: TestClient) -> None:
+    response = filled.post("/v3/contacts/lists/12/contacts/remove", json={"all": True})
+    assert_conforms(response, check_request=False)  # SPEC_BUG_ONE_OF
+
+
+def test_create_contact_conforms(client: TestClient) -> None:
+    response = client.post(
+        "/v3/contacts", json={"email": "ann@example.com", "attributes": {"FIRSTNAME": "Ann"}, "listIds": [12]}
+    )
+    assert response.status_code == 201
+    assert_conforms(response)
+
+
+def test_update_contact_through_create_conforms(filled: TestClient) -> None:
+    response = filled.post("/v3/contacts", json={"email": "ann@example.com", "updateEnabled": True})
+    assert response.status_code == 204
+    assert_conforms(response)
+
+
+def test_duplicate_contact_400_conforms(filled: TestClient) -> None:
+    assert_conforms(filled.post("/v3/contacts", json={"email": "ann@example.com"}))
+
+
+@pytest.mark.xfail(strict=True, reason="spec bug: getProcess.status enum lacks 'failed', which Brevo does send")
+def test_failed_process_conforms(client: TestClient) -> None:
+    client.put("/_emulator/faults", json=[{"match": "POST /contacts/import", "kind": "process_failed"}])
+    process_id = import_json(client, [{"email": "ann@example.com"}], [12])
+    complete(client)
+    assert_conforms(client.get(f"/v3/processes/{process_id}"))
+
+
+# SPEC_BUG_ONE_OF: the add/remove request bodies are ``oneOf`` object schemas with no required properties,
+# so every valid body matches all alternatives and fails ``oneOf``; likewise ``postContactInfo`` declares
+# ``success``/``failure`` as ``oneOf`` [array of emails, array of ids], which an empty array matches twice.
+# Brevo accepts such bodies and sends such answers; the emulator follows Brevo, not the broken schema.
+@pytest.mark.xfail(strict=True, reason="spec bug: oneOf of schemas without required properties")
+def test_add_contacts_request_body_conforms(filled: TestClient) -> None:
+    assert_conforms(filled.post("/v3/contacts/lists/12/contacts/add", json={"emails": ["ann@example.com"]}))
+
+
+@pytest.mark.xfail(strict=True, reason="spec bug: oneOf [emails, ids] is ambiguous for an empty array")
+def test_remove_answer_with_empty_failure_conforms(filled: TestClient) -> None:
+    response = filled.post("/v3/contacts/lists/12/contacts/remove", json={"emails": ["ann@example.com"]})
+    assert response.json()["contacts"]["failure"] == []
+    assert_conforms(response, check_request=False)
