@@ -1,0 +1,66 @@
+"""``ci-sendinblue``: the demo, the Dagster UI wired to the local emulator, and the emulator itself."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from ci_sendinblue.config.loading import ConfigError, load_settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="ci-sendinblue", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    demo = commands.add_parser("demo", help="export the sample profiles to a local Brevo emulator and report")
+    demo.add_argument("--config", type=Path, help="configuration file (default: the bundled example)")
+    ui = commands.add_parser("ui", help="start the local emulator and the Dagster UI (dagster dev)")
+    ui.add_argument("--port", type=int, default=3000, help="Dagster UI port (default 3000)")
+    ui.add_argument("--emulator-port", type=int, default=8765, help="emulator port the config points at")
+    commands.add_parser("emulator", help="run the Brevo API emulator (see 'ci-sendinblue emulator --help')")
+
+    args, rest = parser.parse_known_args(argv)
+    if args.command == "emulator":
+        from ci_sendinblue.emulator.cli import main as emulator_main
+
+        return emulator_main(rest)
+    if rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    if args.command == "demo":
+        return _demo(args.config)
+    return _ui(args.port, args.emulator_port)
+
+
+def _demo(config: Path | None) -> int:
+    from ci_sendinblue.demo import run_demo
+
+    try:
+        settings = load_settings(config)
+    except ConfigError as error:
+        print(error, file=sys.stderr)
+        return 2
+    result = run_demo(settings)
+    print(result.report)
+    return 0 if result.success else 1
+
+
+def _ui(port: int, emulator_port: int) -> int:
+    """dagster dev against the emulator the bundled configuration points at (127.0.0.1:8765)."""
+    from ci_sendinblue.demo import demo_environment, project_root
+
+    root = project_root()
+    settings = load_settings()
+    with demo_environment(settings, emulator_port) as (_, emulator):
+        print(f"Brevo emulator: {emulator.api_url}  (members: {emulator.base_url}/_emulator/lists/<id>/members)")
+        environment = {**os.environ, "DAGSTER_HOME": str(root)}
+        command = ["dagster", "dev", "-w", str(root / "workspace.yaml"), "-h", "127.0.0.1", "-p", str(port)]
+        try:
+            return subprocess.call(command, cwd=root, env=environment)
+        except KeyboardInterrupt:
+            return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
