@@ -91,3 +91,22 @@ def test_the_api_key_is_an_environment_variable_not_a_value(write_project):
     resource = defs.resources["sendinblue_brevo"]
     assert resource.api_key == dg.EnvVar("SENDINBLUE_API_KEY")
     assert resource.field_mappings["newsletter"]["email"] == "Email"
+
+
+def test_dagster_validates_the_workspace_from_the_command_line(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    (tmp_path / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    completed = subprocess.run(
+        [sys.executable, "-m", "dagster", "definitions", "validate", "-w", "workspace.yaml"],
+        cwd=root,
+        env={**os.environ, "DAGSTER_HOME": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    assert "All code locations passed validation" in completed.stdout + completed.stderr
