@@ -9,8 +9,8 @@ from ci_sendinblue.config.models import Settings
 from ci_sendinblue.profiles.assets import build_customer_profiles
 from ci_sendinblue.profiles.sensors import build_profiles_sensor
 from ci_sendinblue.segments.assets import build_segment_assets
-from ci_sendinblue.sendinblue.assets import build_list_assets, resource_key
-from ci_sendinblue.sendinblue.resources import SendinblueResource
+from ci_sendinblue.sendinblue.assets import SYNC_STATE, build_list_assets, resource_key
+from ci_sendinblue.sendinblue.resources import SendinblueResource, SyncStateResource
 from ci_sendinblue.sendinblue.schedules import all_exports_job, build_export_jobs, build_export_schedules
 
 
@@ -27,10 +27,15 @@ def build_definitions(settings: Settings) -> dg.Definitions:
             *build_list_assets(settings),
         ],
         resources={
-            resource_key(name): SendinblueResource.from_settings(
-                connection, {n: e for n, e in exports.items() if e.connection == name}
-            )
-            for name, connection in settings.connections.items()
+            **{
+                resource_key(name): SendinblueResource.from_settings(
+                    connection, {n: e for n, e in exports.items() if e.connection == name}
+                )
+                for name, connection in settings.connections.items()
+            },
+            SYNC_STATE: SyncStateResource(
+                url=dg.EnvVar(settings.state.url_env) if settings.state.url_env else settings.state.url
+            ),
         },
         jobs=[*jobs, refresh_all],
         schedules=build_export_schedules(settings, jobs),

@@ -11,6 +11,7 @@ import pytest
 from ci_sendinblue.config.loading import load_settings
 from ci_sendinblue.definitions import build_definitions
 from ci_sendinblue.sendinblue.assets import list_key
+from ci_sendinblue.sendinblue.resources import SyncStateResource
 from ci_sendinblue_tests.conftest import base_config
 from ci_sendinblue_tests.fake_brevo import FakeBrevo, fake_resource
 
@@ -19,7 +20,7 @@ def materialize(config_path, fake: FakeBrevo, **resource_overrides) -> dg.Execut
     defs = build_definitions(load_settings(config_path))
     return dg.materialize(
         list(defs.assets or []),
-        resources={"sendinblue_brevo": fake_resource(fake, **resource_overrides)},
+        resources={"sendinblue_brevo": fake_resource(fake, **resource_overrides), "sync_state": SyncStateResource()},
         raise_on_error=False,
     )
 

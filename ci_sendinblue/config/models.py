@@ -22,6 +22,8 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 ASSET_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 """Segment and export names become Dagster asset names, which allow only letters, digits and underscores."""
@@ -244,10 +246,29 @@ class ExportSettings(StrictModel):
 
 
 class StateSettings(StrictModel):
-    url: str | None = Field(
+    """Where the sync state lives: by default a SQLite file in the Dagster instance's storage folder."""
+
+    url: str | None = Field(default=None, description="SQLAlchemy URL without a password, e.g. sqlite:////data/s.db")
+    url_env: str | None = Field(
         default=None,
-        description="SQLAlchemy URL of the sync state; default a SQLite file under DAGSTER_HOME.",
+        pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
+        description="Environment variable holding the URL, for one with a password (PostgreSQL).",
     )
+
+    @model_validator(mode="after")
+    def _one_source(self) -> StateSettings:
+        if self.url and self.url_env:
+            raise ValueError("give url or url_env, not both")
+        if self.url and _has_password(self.url):
+            raise ValueError("url holds a password: put the URL in an environment variable and name it in url_env")
+        return self
+
+
+def _has_password(url: str) -> bool:
+    try:
+        return make_url(url).password is not None
+    except ArgumentError as error:
+        raise ValueError(f"not a SQLAlchemy URL ({error})") from None
 
 
 class Settings(StrictModel):

@@ -1,17 +1,44 @@
-"""One asset per enabled export: the Brevo list, kept in step with the export's segments."""
+"""One asset per enabled export: the Brevo list, kept in step with the export's segments.
+
+Each run is a sync: the contacts the segments hold now are compared with what Brevo last confirmed (the sync
+state), only new and changed contacts are imported, and in mirror mode the ones who left every segment are
+unlinked from the list. The state is written only after Brevo confirmed, so a failed or killed run is simply
+done again by the next one.
+"""
 
 import time
+from datetime import UTC, datetime
 
 import dagster as dg
 import pandas as pd
+from pydantic import Field
 
 from ci_sendinblue.config.models import ExportSettings, Settings
 from ci_sendinblue.privacy import masked_sample
 from ci_sendinblue.segments.assets import segment_key
-from ci_sendinblue.sendinblue.contacts import EMAIL, build_export_contacts
-from ci_sendinblue.sendinblue.errors import BrevoError, ExportRefused
+from ci_sendinblue.sendinblue.brake import RemovalPlan, apply_brake
+from ci_sendinblue.sendinblue.contacts import EMAIL, ExportContacts, build_export_contacts
+from ci_sendinblue.sendinblue.errors import BrevoError, ExportRefused, ImportProcessFailed
 from ci_sendinblue.sendinblue.imports import ContactTooLarge, import_bodies
-from ci_sendinblue.sendinblue.resources import SendinblueResource
+from ci_sendinblue.sendinblue.resources import SendinblueResource, SyncStateResource
+from ci_sendinblue.sendinblue.sync import ListWriter
+from ci_sendinblue.sendinblue.sync_diff import ATTRIBUTES_HASH, SyncDiff, attributes_hash, diff_members
+from ci_sendinblue.sendinblue.sync_state import SyncStateStore
+
+SYNC_STATE = "sync_state"
+
+
+class ListSyncConfig(dg.Config):
+    """Options of one run, set in the launchpad ("Materialize" with shift-click) or a job's run config."""
+
+    dry_run: bool = Field(default=False, description="Compute and report the changes; send nothing, keep the state.")
+    full_refresh: bool = Field(default=False, description="Ignore the sync state and send every member again.")
+    reconcile: bool = Field(
+        default=False,
+        description="Read the list's actual members from Brevo and repair drift (contacts removed or added by "
+        "hand, attributes edited in Brevo) within the export's mode.",
+    )
+    allow_mass_removal: bool = Field(default=False, description="Let this run pass the mirror-mode brake.")
 
 
 def list_key(export_name: str) -> dg.AssetKey:
@@ -28,17 +55,18 @@ def build_list_assets(settings: Settings) -> list[dg.AssetsDefinition]:
 
 def build_list_asset(name: str, export: ExportSettings, settings: Settings) -> dg.AssetsDefinition:
     connection_key = resource_key(export.connection)
-    mask = settings.mask_personal_data
+    key = list_key(name)
 
     @dg.asset(
-        key=list_key(name),
+        key=key,
         group_name="sendinblue",
         kinds={"brevo"},
         ins={segment: dg.AssetIn(segment_key(segment)) for segment in export.segments},
-        required_resource_keys={connection_key},
+        required_resource_keys={connection_key, SYNC_STATE},
         pool=f"brevo_list_{export.list_id}",
+        output_required=False,
         description=export.description
-        or f"Brevo list {export.list_id}, fed by segment(s) {', '.join(export.segments)}.",
+        or f"Brevo list {export.list_id}, fed by segment(s) {', '.join(export.segments)} ({export.mode} mode).",
         metadata={
             "list_id": export.list_id,
             "connection": export.connection,
@@ -47,68 +75,173 @@ def build_list_asset(name: str, export: ExportSettings, settings: Settings) -> d
             "schedule": export.schedule or "on demand",
         },
     )
-    def _list(context: dg.AssetExecutionContext, **segments: pd.DataFrame) -> dg.MaterializeResult:
-        started = time.monotonic()
+    def _list(context: dg.AssetExecutionContext, config: ListSyncConfig, **segments: pd.DataFrame):
         brevo: SendinblueResource = getattr(context.resources, connection_key)
+        state: SyncStateResource = getattr(context.resources, SYNC_STATE)
+        sync = ListSync(context, name, export, brevo, state.store(context.instance), config, settings)
         try:
-            return _export(context, name, export, brevo, segments, started, mask)
+            yield from sync.run(segments)
         except (BrevoError, ExportRefused, ContactTooLarge) as error:
             raise dg.Failure(
-                description=f"Export {name} to Brevo list {export.list_id} failed: {error}",
-                allow_retries=False,
+                description=f"Export {name} to Brevo list {export.list_id} failed: {error}", allow_retries=False
             ) from None
 
     return _list
 
 
-def _export(
-    context: dg.AssetExecutionContext,
-    name: str,
-    export: ExportSettings,
-    brevo: SendinblueResource,
-    segments: dict[str, pd.DataFrame],
-    started: float,
-    mask: bool,
-) -> dg.MaterializeResult:
-    if not brevo.accept_data_privacy_terms:
-        raise ExportRefused(
-            f"connection '{export.connection}' has not accepted the data privacy terms: sending customer data to "
-            f"Brevo needs connections.{export.connection}.accept_data_privacy_terms: true in the configuration."
+class ListSync:
+    """One run of one export: shape, diff, brake, import, unlink, record."""
+
+    def __init__(
+        self,
+        context: dg.AssetExecutionContext,
+        name: str,
+        export: ExportSettings,
+        brevo: SendinblueResource,
+        store: SyncStateStore,
+        config: ListSyncConfig,
+        settings: Settings,
+    ) -> None:
+        self.context = context
+        self.name = name
+        self.export = export
+        self.brevo = brevo
+        self.store = store
+        self.config = config
+        self.mask = settings.mask_personal_data
+        self.started = time.monotonic()
+
+    def run(self, segments: dict[str, pd.DataFrame]):
+        if not self.brevo.accept_data_privacy_terms:
+            raise ExportRefused(
+                f"connection '{self.export.connection}' has not accepted the data privacy terms: sending customer "
+                f"data to Brevo needs connections.{self.export.connection}.accept_data_privacy_terms: true."
+            )
+        shaped = build_export_contacts(segments, self.export)
+        contacts = shaped.contacts
+        if len(contacts) > self.export.max_profiles:
+            raise ExportRefused(
+                f"{len(contacts)} contacts exceed the export's limit of {self.export.max_profiles}: raise "
+                f"exports.{self.name}.max_profiles or narrow its segments. Nothing was sent."
+            )
+        attributes = [c for c in contacts.columns if c != EMAIL]
+        contacts[ATTRIBUTES_HASH] = attributes_hash(contacts, attributes)
+
+        writer = self.brevo.list_writer(self.export.list_id, self.context.log.info)
+        writer.check_ready(attributes)
+        previous = self._previous_state(writer, attributes)
+        diff = diff_members(contacts, previous)
+        removing = diff.left if self.export.mode == "mirror" else pd.Index([], dtype=object)
+        if self.export.mode == "mirror":
+            summary = self.store.summary(self.name)
+            apply_brake(
+                RemovalPlan(
+                    export_name=self.name,
+                    removing=len(removing),
+                    list_size=len(previous),
+                    max_share=self.export.max_removal_share,
+                    segment_counts=shaped.members_per_segment,
+                    previous_segment_counts=summary.segment_counts if summary else {},
+                ),
+                allowed=self.export.allow_mass_removal or self.config.allow_mass_removal,
+            )
+        if self.config.dry_run:
+            yield dg.AssetObservation(asset_key=self.context.asset_key, metadata=self._dry_run_report(diff, removing))
+            self.context.log.info(f"dry run of {self.name}: {diff.counts()}; nothing sent")
+            return
+
+        imported = self._import(writer, diff.to_import)
+        removed = self._remove(writer, removing)
+        self.store.record_run(self.name, shaped.members_per_segment)
+        after = writer.client.get_list(self.export.list_id)
+        yield dg.MaterializeResult(metadata=self._report(shaped, diff, imported, removed, after))
+
+    def _previous_state(self, writer: ListWriter, attributes: list[str]) -> pd.DataFrame:
+        """What Brevo holds: the confirmed state, nothing (full refresh), or the list itself (reconcile)."""
+        if self.config.full_refresh:
+            return pd.DataFrame({EMAIL: pd.Series([], dtype=object), ATTRIBUTES_HASH: pd.Series([], dtype=object)})
+        if not self.config.reconcile:
+            return self.store.load(self.name)
+        members = pd.DataFrame(
+            [{EMAIL: m["email"].strip().lower(), **(m.get("attributes") or {})} for m in writer.members()],
+            columns=[EMAIL, *attributes],
         )
-    shaped = build_export_contacts(segments, export)
-    contacts = shaped.contacts
-    if len(contacts) > export.max_profiles:
-        raise ExportRefused(
-            f"{len(contacts)} contacts exceed the export's limit of {export.max_profiles}: raise "
-            f"exports.{name}.max_profiles or narrow its segments. Nothing was sent."
+        present = members[attributes].astype("string").apply(lambda c: c.str.strip()).replace("", pd.NA)
+        members[attributes] = present
+        members[ATTRIBUTES_HASH] = attributes_hash(members, attributes)
+        actual = members[[EMAIL, ATTRIBUTES_HASH]].drop_duplicates(EMAIL)
+        self.store.replace(self.name, actual, datetime.now(UTC))
+        self.context.log.info(f"reconcile: Brevo list {self.export.list_id} holds {len(actual)} contacts")
+        return actual
+
+    def _import(self, writer: ListWriter, rows: pd.DataFrame) -> list:
+        if rows.empty:
+            return []
+        bodies = import_bodies(
+            rows.drop(columns=[ATTRIBUTES_HASH]),
+            list_id=self.export.list_id,
+            max_bytes=self.export.max_import_bytes,
+            clear_empty_attributes=self.export.clear_empty_attributes,
         )
-    writer = brevo.list_writer(export.list_id, context.log.info)
-    writer.check_ready(export.attribute_columns)
-    bodies = import_bodies(
-        contacts,
-        list_id=export.list_id,
-        max_bytes=export.max_import_bytes,
-        clear_empty_attributes=export.clear_empty_attributes,
-    )
-    outcomes = writer.import_all(bodies)
-    invalid_in_brevo = sum(o.status.import_counters.get("invalid_emails", 0) for o in outcomes)
-    after = writer.client.get_list(export.list_id)
-    if len(shaped.invalid_phones):
-        context.log.warning(f"{len(shaped.invalid_phones)} contacts sent without SMS: phone not valid")
-    return dg.MaterializeResult(
-        metadata={
-            "list_id": export.list_id,
-            "sent": len(contacts),
+        outcomes = writer.import_all(bodies)
+        confirmed = [email for o in outcomes if o.status.succeeded for email in o.emails]
+        confirmed_rows = rows.loc[rows[EMAIL].isin(confirmed), [EMAIL, ATTRIBUTES_HASH]]
+        self.store.record_confirmed_upserts(self.name, confirmed_rows, datetime.now(UTC))
+        failed = [o for o in outcomes if not o.status.succeeded]
+        if failed:
+            described = ", ".join(f"{o.process_id} ({o.status.status}, {len(o.emails)} contacts)" for o in failed)
+            raise ImportProcessFailed(
+                f"Brevo did not complete import process(es) {described}; the contacts of the completed ones are "
+                "recorded, the next run sends the others again."
+            )
+        return outcomes
+
+    def _remove(self, writer: ListWriter, emails: pd.Index) -> int:
+        if emails.empty:
+            return 0
+        outcome = writer.remove(list(emails))
+        self.store.record_confirmed_removals(self.name, [*outcome.removed, *outcome.not_in_list])
+        return len(outcome.removed)
+
+    def _dry_run_report(self, diff: SyncDiff, removing: pd.Index) -> dict:
+        return {
+            "dry_run": True,
+            "mode": self.export.mode,
+            "would_add": diff.new_count,
+            "would_update": diff.changed_count,
+            "unchanged": diff.unchanged_count,
+            "would_remove": len(removing),
+            "left_segments": diff.left_count,
+            "add_sample": dg.MetadataValue.json(masked_sample(diff.new[EMAIL], mask=self.mask)),
+            "update_sample": dg.MetadataValue.json(masked_sample(diff.changed[EMAIL], mask=self.mask)),
+            "remove_sample": dg.MetadataValue.json(masked_sample(removing, mask=self.mask)),
+        }
+
+    def _report(self, shaped: ExportContacts, diff: SyncDiff, imported: list, removed: int, after: dict) -> dict:
+        invalid_in_brevo = sum(o.status.import_counters.get("invalid_emails", 0) for o in imported)
+        if len(shaped.invalid_phones):
+            self.context.log.warning(f"{len(shaped.invalid_phones)} contacts sent without SMS: phone not valid")
+        return {
+            "mode": self.export.mode,
+            "list_id": self.export.list_id,
+            "added": diff.new_count,
+            "updated": diff.changed_count,
+            "unchanged": diff.unchanged_count,
+            "removed": removed,
+            "left_but_kept": diff.left_count if self.export.mode == "upsert" else 0,
+            "rejected": invalid_in_brevo,
+            "sent": diff.new_count + diff.changed_count,
+            "members": len(shaped.contacts),
             "deduplicated": shaped.duplicates,
-            "rejected_by_brevo": invalid_in_brevo,
             "invalid_phones": len(shaped.invalid_phones),
-            "invalid_phone_sample": dg.MetadataValue.json(masked_sample(shaped.invalid_phones, mask=mask)),
+            "invalid_phone_sample": dg.MetadataValue.json(masked_sample(shaped.invalid_phones, mask=self.mask)),
             "shared_phones": len(shaped.shared_phones),
             "members_per_segment": dg.MetadataValue.json(shaped.members_per_segment),
-            "import_process_ids": dg.MetadataValue.json([o.process_id for o in outcomes]),
-            "import_requests": len(outcomes),
+            "import_process_ids": dg.MetadataValue.json([o.process_id for o in imported]),
+            "import_requests": len(imported),
             "list_members_after": int(after.get("uniqueSubscribers", after.get("totalSubscribers", 0)) or 0),
-            "duration_seconds": round(time.monotonic() - started, 3),
-            "sample": dg.MetadataValue.json(masked_sample(contacts[EMAIL], mask=mask, size=5)),
+            "full_refresh": self.config.full_refresh,
+            "reconcile": self.config.reconcile,
+            "duration_seconds": round(time.monotonic() - self.started, 3),
+            "added_sample": dg.MetadataValue.json(masked_sample(diff.new[EMAIL], mask=self.mask, size=5)),
         }
-    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import dagster as dg
 import httpx
@@ -12,6 +13,7 @@ from ci_sendinblue.config.models import ConnectionSettings, ExportSettings
 from ci_sendinblue.sendinblue.client import BrevoClient, RetryPolicy
 from ci_sendinblue.sendinblue.ratelimit import RateLimiter
 from ci_sendinblue.sendinblue.sync import ListWriter, PollPolicy
+from ci_sendinblue.sendinblue.sync_state import SyncStateStore
 
 
 class SendinblueResource(dg.ConfigurableResource):
@@ -105,3 +107,32 @@ class SendinblueResource(dg.ConfigurableResource):
         if self._client is not None:
             self._client.close()
             self._client = None
+
+
+class SyncStateResource(dg.ConfigurableResource):
+    """Where each export keeps what Brevo last confirmed (see ``ci_sendinblue.sendinblue.sync_state``).
+
+    Without a URL the state is a SQLite file beside the Dagster instance's own storage, so it lives and is
+    backed up with the run history; a PostgreSQL URL (best passed as ``dg.EnvVar``) shares it between
+    machines.
+    """
+
+    url: str | None = Field(default=None, description="SQLAlchemy URL; default SQLite in the instance storage.")
+
+    _stores: dict[str, SyncStateStore] = PrivateAttr(default_factory=dict)
+
+    def __repr__(self) -> str:
+        return "SyncStateResource(url=<hidden>)" if self.url else "SyncStateResource(url=None)"
+
+    __str__ = __repr__
+
+    def store(self, instance: dg.DagsterInstance) -> SyncStateStore:
+        url = self.url or f"sqlite:///{Path(instance.storage_directory()) / 'ci_sendinblue_sync_state.db'}"
+        if url not in self._stores:
+            self._stores[url] = SyncStateStore(url)
+        return self._stores[url]
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        for store in self._stores.values():
+            store.dispose()
+        self._stores.clear()

@@ -8,10 +8,15 @@ requests on the general tier), hence polling waits longer and longer between loo
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from ci_sendinblue.sendinblue.client import MAX_EMAILS_PER_LIST_CHANGE, BrevoClient, ProcessStatus
+from ci_sendinblue.sendinblue.client import (
+    MAX_EMAILS_PER_LIST_CHANGE,
+    MAX_LIST_MEMBERS_PAGE,
+    BrevoClient,
+    ProcessStatus,
+)
 from ci_sendinblue.sendinblue.errors import ExportRefused, ImportProcessFailed
 from ci_sendinblue.sendinblue.imports import ImportBody
 
@@ -69,20 +74,24 @@ class ListWriter:
         return found
 
     def import_all(self, bodies: Iterable[ImportBody]) -> list[ImportOutcome]:
-        """Start every import, then wait for each; raise if any ended failed or cancelled."""
+        """Start every import, then wait for each; the caller decides what a failed process means."""
         started: list[tuple[int, list[str]]] = []
         for body in bodies:
             process_id = self.client.import_contacts(body.body)
             self._log(f"import process {process_id} started ({len(body.emails)} contacts, {len(body.body)} bytes)")
             started.append((process_id, body.emails))
-        outcomes = [ImportOutcome(pid, emails, self.wait(pid)) for pid, emails in started]
-        failed = [o for o in outcomes if not o.status.succeeded]
-        if failed:
-            described = ", ".join(f"{o.process_id} ({o.status.status}, {len(o.emails)} contacts)" for o in failed)
-            raise ImportProcessFailed(
-                f"Brevo did not complete import process(es) {described}; the next run sends them again."
-            )
-        return outcomes
+        return [ImportOutcome(pid, emails, self.wait(pid)) for pid, emails in started]
+
+    def members(self) -> Iterator[dict]:
+        """Every contact in the list as Brevo has it, 500 per request."""
+        offset = 0
+        while True:
+            page = self.client.list_members(self.list_id, limit=MAX_LIST_MEMBERS_PAGE, offset=offset)
+            contacts = page.get("contacts") or []
+            yield from contacts
+            offset += len(contacts)
+            if not contacts or offset >= int(page.get("count", 0)):
+                return
 
     def wait(self, process_id: int) -> ProcessStatus:
         deadline = self._clock() + self._poll.timeout

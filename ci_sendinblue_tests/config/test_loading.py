@@ -149,3 +149,10 @@ def test_yaml_syntax_errors_give_the_line(tmp_path):
     path.write_text("profiles:\n  path: [unclosed\n")
     with pytest.raises(ConfigError, match=r"line \d+, column \d+"):
         load_settings(path)
+
+
+def test_a_state_url_with_a_password_must_come_from_the_environment(write_project):
+    config = edited(lambda c: c.update(state={"url": "postgresql+psycopg://u:secret@db/x"}))
+    [problem] = problems_of(write_project, config)
+    assert problem.startswith("state: url holds a password")
+    assert "secret" not in problem
