@@ -170,6 +170,8 @@ class ConnectionSettings(StrictModel):
     request_timeout: float = Field(default=60.0, gt=0)
     max_attempts: int = Field(default=6, ge=1, le=20)
     retry_timeout: float = Field(default=300.0, gt=0)
+    retry_wait_initial: float = Field(default=1.0, gt=0)
+    retry_wait_max: float = Field(default=60.0, gt=0)
     contacts_requests_per_second: float = Field(default=10.0, gt=0)
     other_requests_per_hour: int = Field(default=100, ge=1)
     process_poll_initial: float = Field(default=2.0, gt=0)
@@ -204,6 +206,9 @@ class ExportSettings(StrictModel):
     phone_region_column: str | None = None
     clear_empty_attributes: bool = False
     max_import_bytes: int = Field(default=8 * 1024 * 1024, ge=1024, le=10 * 1024 * 1024)
+    max_isolation_imports: int = Field(
+        default=64, ge=0, description="Extra imports a run may spend splitting failed imports to find refused rows."
+    )
 
     @field_validator("mapping")
     @classmethod

@@ -64,7 +64,7 @@ async def gateway(request: Request) -> Response:
     if decision is not None and not decision.allowed:
         return error_response(ApiError(429, "too_many_requests", "The expected rate limit is exceeded."), limit_headers)
 
-    fault = runtime.faults.next_fault(method, path, resolved.template)
+    fault = runtime.faults.next_fault(method, path, resolved.template, await request.body())
     if fault is not None:
         if fault.kind == "delay":
             await asyncio.sleep(fault.seconds)

@@ -2,7 +2,8 @@
 
 A rule matches ``"METHOD /path"`` (the path without ``/v3``; either the route template such as
 ``/processes/{processId}`` or a shell-style pattern on the concrete path such as ``/processes/*``; method
-``*`` matches any). Every rule counts the requests it matches; it fires on matches ``after+1`` to
+``*`` matches any), optionally only when the request body contains ``body_contains`` (to make every import
+holding one poisonous contact fail, say). Every rule counts the requests it matches; it fires on matches ``after+1`` to
 ``after+times`` (``times: null`` = forever). When several rules fire on one request, the first listed wins.
 
 Kinds:
@@ -41,6 +42,7 @@ class FaultRule(BaseModel):
     seconds: float = Field(default=0.0, ge=0, description="for kind=delay")
     reset: int = Field(default=1, ge=0, description="x-sib-ratelimit-reset sent with a 429")
     message: str | None = None
+    body_contains: str | None = Field(default=None, description="only requests whose body holds this text")
 
     @model_validator(mode="after")
     def _check(self) -> FaultRule:
@@ -62,9 +64,11 @@ class FaultRule(BaseModel):
         """The status to answer for ``status``/``accepted_then_status`` rules."""
         return self.status or _DEFAULT_STATUS.get(self.kind, 503)
 
-    def matches(self, method: str, path: str, template: str | None) -> bool:
+    def matches(self, method: str, path: str, template: str | None, body: bytes = b"") -> bool:
         """True if the request ``method path`` (template ``template``) is one this rule watches."""
         if self.method not in ("*", method.upper()):
+            return False
+        if self.body_contains is not None and self.body_contains.encode() not in body:
             return False
         return self.path in (path, template) or fnmatch.fnmatchcase(path, self.path)
 
@@ -96,11 +100,11 @@ class FaultSchedule:
         """Install a new schedule, counters at zero."""
         self._armed = [_ArmedRule(rule) for rule in parse_rules(rules)]
 
-    def next_fault(self, method: str, path: str, template: str | None) -> FaultRule | None:
+    def next_fault(self, method: str, path: str, template: str | None, body: bytes = b"") -> FaultRule | None:
         """Count this request against every matching rule; return the first rule that fires."""
         chosen: FaultRule | None = None
         for armed in self._armed:
-            if not armed.rule.matches(method, path, template):
+            if not armed.rule.matches(method, path, template, body):
                 continue
             armed.seen += 1
             if armed.seen <= armed.rule.after:

@@ -7,7 +7,9 @@ done again by the next one.
 """
 
 import time
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import chain
 
 import dagster as dg
 import pandas as pd
@@ -21,11 +23,18 @@ from ci_sendinblue.sendinblue.contacts import EMAIL, ExportContacts, build_expor
 from ci_sendinblue.sendinblue.errors import BrevoError, ExportRefused, ImportProcessFailed
 from ci_sendinblue.sendinblue.imports import ContactTooLarge, import_bodies
 from ci_sendinblue.sendinblue.resources import SendinblueResource, SyncStateResource
-from ci_sendinblue.sendinblue.sync import ListWriter
+from ci_sendinblue.sendinblue.sync import ImportOutcome, ListWriter
 from ci_sendinblue.sendinblue.sync_diff import ATTRIBUTES_HASH, SyncDiff, attributes_hash, diff_members
 from ci_sendinblue.sendinblue.sync_state import SyncStateStore
 
 SYNC_STATE = "sync_state"
+
+
+@dataclass
+class ImportReport:
+    outcomes: list[ImportOutcome] = field(default_factory=list)
+    rejected: list[str] = field(default_factory=list)
+    unresolved: list[ImportOutcome] = field(default_factory=list)
 
 
 class ListSyncConfig(dg.Config):
@@ -127,7 +136,7 @@ class ListSync:
         attributes = [c for c in contacts.columns if c != EMAIL]
         contacts[ATTRIBUTES_HASH] = attributes_hash(contacts, attributes)
 
-        writer = self.brevo.list_writer(self.export.list_id, self.context.log.info)
+        writer = self.brevo.list_writer(self.export.list_id, self.context.log.info, self.context.log.warning)
         writer.check_ready(attributes)
         previous = self._previous_state(writer, attributes)
         diff = diff_members(contacts, previous)
@@ -174,27 +183,67 @@ class ListSync:
         self.context.log.info(f"reconcile: Brevo list {self.export.list_id} holds {len(actual)} contacts")
         return actual
 
-    def _import(self, writer: ListWriter, rows: pd.DataFrame) -> list:
-        if rows.empty:
-            return []
-        bodies = import_bodies(
-            rows.drop(columns=[ATTRIBUTES_HASH]),
-            list_id=self.export.list_id,
-            max_bytes=self.export.max_import_bytes,
-            clear_empty_attributes=self.export.clear_empty_attributes,
-        )
-        outcomes = writer.import_all(bodies)
-        confirmed = [email for o in outcomes if o.status.succeeded for email in o.emails]
-        confirmed_rows = rows.loc[rows[EMAIL].isin(confirmed), [EMAIL, ATTRIBUTES_HASH]]
-        self.store.record_confirmed_upserts(self.name, confirmed_rows, datetime.now(UTC))
-        failed = [o for o in outcomes if not o.status.succeeded]
-        if failed:
-            described = ", ".join(f"{o.process_id} ({o.status.status}, {len(o.emails)} contacts)" for o in failed)
-            raise ImportProcessFailed(
-                f"Brevo did not complete import process(es) {described}; the contacts of the completed ones are "
-                "recorded, the next run sends the others again."
+    def _import(self, writer: ListWriter, rows: pd.DataFrame) -> ImportReport:
+        """Import ``rows``; a failed import is split in halves and retried to isolate the contacts Brevo refuses.
+
+        Splitting is bounded by the export's ``max_isolation_imports``; a single contact whose import still
+        fails is rejected (reported, not recorded, so it is tried again next run). Each round's completed
+        imports are recorded in the state at once, so work done survives a later failure.
+        """
+        report = ImportReport()
+        budget = self.export.max_isolation_imports
+        pending = [rows] if not rows.empty else []
+        while pending:
+            bodies = chain.from_iterable(
+                import_bodies(
+                    frame.drop(columns=[ATTRIBUTES_HASH]),
+                    list_id=self.export.list_id,
+                    max_bytes=self.export.max_import_bytes,
+                    clear_empty_attributes=self.export.clear_empty_attributes,
+                )
+                for frame in pending
             )
-        return outcomes
+            outcomes = writer.import_all(bodies)
+            report.outcomes.extend(outcomes)
+            confirmed = [email for o in outcomes if o.status.succeeded for email in o.emails]
+            self.store.record_confirmed_upserts(
+                self.name, rows.loc[rows[EMAIL].isin(confirmed), [EMAIL, ATTRIBUTES_HASH]], datetime.now(UTC)
+            )
+            pending = []
+            for outcome in (o for o in outcomes if not o.status.succeeded):
+                if len(outcome.emails) == 1:
+                    report.rejected.extend(outcome.emails)
+                    self.context.log.warning(
+                        f"import process {outcome.process_id} {outcome.status.status} for a single contact "
+                        f"({masked_sample(outcome.emails, mask=self.mask)[0]}): rejected"
+                    )
+                elif budget >= 2:
+                    budget -= 2
+                    half = len(outcome.emails) // 2
+                    self.context.log.warning(
+                        f"import process {outcome.process_id} {outcome.status.status} "
+                        f"({len(outcome.emails)} contacts): retrying as two imports to isolate the refused ones"
+                    )
+                    for part in (outcome.emails[:half], outcome.emails[half:]):
+                        pending.append(rows.loc[rows[EMAIL].isin(part)])
+                else:
+                    report.unresolved.append(outcome)
+        if report.outcomes and not any(o.status.succeeded for o in report.outcomes):
+            raise ImportProcessFailed(
+                f"every import of this run failed ({len(report.outcomes)} processes, last one "
+                f"{report.outcomes[-1].status.status}): Brevo refuses the imports as a whole, not particular "
+                "contacts. Check the account in Brevo; the next run sends the same contacts again."
+            )
+        if report.unresolved:
+            described = ", ".join(
+                f"{o.process_id} ({o.status.status}, {len(o.emails)} contacts)" for o in report.unresolved
+            )
+            raise ImportProcessFailed(
+                f"Brevo did not complete import process(es) {described}, and the run spent its "
+                f"{self.export.max_isolation_imports} extra imports (exports.{self.name}.max_isolation_imports) "
+                "isolating refused contacts; completed imports are recorded, the next run sends the rest again."
+            )
+        return report
 
     def _remove(self, writer: ListWriter, emails: pd.Index) -> int:
         if emails.empty:
@@ -217,8 +266,10 @@ class ListSync:
             "remove_sample": dg.MetadataValue.json(masked_sample(removing, mask=self.mask)),
         }
 
-    def _report(self, shaped: ExportContacts, diff: SyncDiff, imported: list, removed: int, after: dict) -> dict:
-        invalid_in_brevo = sum(o.status.import_counters.get("invalid_emails", 0) for o in imported)
+    def _report(
+        self, shaped: ExportContacts, diff: SyncDiff, imported: ImportReport, removed: int, after: dict
+    ) -> dict:
+        invalid_in_brevo = sum(o.status.import_counters.get("invalid_emails", 0) for o in imported.outcomes)
         if len(shaped.invalid_phones):
             self.context.log.warning(f"{len(shaped.invalid_phones)} contacts sent without SMS: phone not valid")
         return {
@@ -229,16 +280,17 @@ class ListSync:
             "unchanged": diff.unchanged_count,
             "removed": removed,
             "left_but_kept": diff.left_count if self.export.mode == "upsert" else 0,
-            "rejected": invalid_in_brevo,
-            "sent": diff.new_count + diff.changed_count,
+            "rejected": invalid_in_brevo + len(imported.rejected),
+            "rejected_sample": dg.MetadataValue.json(masked_sample(imported.rejected, mask=self.mask)),
+            "sent": diff.new_count + diff.changed_count - len(imported.rejected),
             "members": len(shaped.contacts),
             "deduplicated": shaped.duplicates,
             "invalid_phones": len(shaped.invalid_phones),
             "invalid_phone_sample": dg.MetadataValue.json(masked_sample(shaped.invalid_phones, mask=self.mask)),
             "shared_phones": len(shaped.shared_phones),
             "members_per_segment": dg.MetadataValue.json(shaped.members_per_segment),
-            "import_process_ids": dg.MetadataValue.json([o.process_id for o in imported]),
-            "import_requests": len(imported),
+            "import_process_ids": dg.MetadataValue.json([o.process_id for o in imported.outcomes]),
+            "import_requests": len(imported.outcomes),
             "list_members_after": int(after.get("uniqueSubscribers", after.get("totalSubscribers", 0)) or 0),
             "full_refresh": self.config.full_refresh,
             "reconcile": self.config.reconcile,

@@ -207,7 +207,7 @@ class BrevoClient:
         if isinstance(error, BrevoRateLimited):
             self._on_retry(f"{error} Waiting {error.reset_after or 'a back-off'} s before retrying.")
             if error.reset_after is not None:
-                return min(max(error.reset_after, 0.05), self._retry.wait_max)
+                return min(max(error.reset_after, 0.05), self._retry.timeout)
             return True
         if isinstance(error, BrevoServerError | BrevoUnavailable):
             self._on_retry(f"{error} Retrying with back-off.")

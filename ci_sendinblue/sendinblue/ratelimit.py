@@ -2,37 +2,32 @@
 
 Brevo counts requests per endpoint family: about 10 per second (36,000 per hour) on ``/contacts...`` and a
 small hourly budget (100 on the general tier) on everything else, ``/processes`` polling included. Each
-family gets a token bucket; ``acquire`` sleeps until a token is free, so a run slows down rather than burning
-its retries on 429s.
+family gets a sliding window: at most ``limit`` requests in any ``window`` seconds, which holds whichever way
+Brevo counts. ``acquire`` reserves the next free slot and sleeps until it is due, so a run slows down rather
+than burning its retries on 429s, and concurrent callers queue in order.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 
-@dataclass
-class TokenBucket:
-    capacity: float
-    per_second: float
-    tokens: float = field(init=False)
-    updated: float = field(init=False)
+class SlidingWindow:
+    def __init__(self, limit: int, window: float) -> None:
+        self.limit = limit
+        self.window = window
+        self._slots: deque[float] = deque()
 
-    def __post_init__(self) -> None:
-        self.tokens = self.capacity
-        self.updated = time.monotonic()
-
-    def wait_time(self, now: float) -> float:
-        """Take a token if one is free (0.0), else say how long until one is."""
-        self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.per_second)
-        self.updated = now
-        if self.tokens >= 1:
-            self.tokens -= 1
-            return 0.0
-        return (1 - self.tokens) / self.per_second
+    def reserve(self, now: float) -> float:
+        """Book the earliest slot at or after ``now``; returns how long until it."""
+        while self._slots and self._slots[0] <= now - self.window:
+            self._slots.popleft()
+        due = now if len(self._slots) < self.limit else self._slots[-self.limit] + self.window
+        self._slots.append(due)
+        return max(0.0, due - now)
 
 
 class RateLimiter:
@@ -44,9 +39,9 @@ class RateLimiter:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._buckets: dict[str, TokenBucket | None] = {
-            "contacts": TokenBucket(max(contacts_per_second, 1), contacts_per_second) if contacts_per_second else None,
-            "others": TokenBucket(max(others_per_hour / 10, 1), others_per_hour / 3600) if others_per_hour else None,
+        self._windows: dict[str, SlidingWindow | None] = {
+            "contacts": _window(contacts_per_second, 1.0),
+            "others": _window(others_per_hour, 3600.0),
         }
         self._lock = threading.Lock()
         self._sleep = sleep
@@ -58,14 +53,25 @@ class RateLimiter:
 
     def acquire(self, path: str) -> float:
         """Block until the family of ``path`` may send; returns the seconds waited."""
-        bucket = self._buckets["contacts" if path.lstrip("/").startswith("contacts") else "others"]
-        if bucket is None:
+        window = self._windows["contacts" if path.lstrip("/").startswith("contacts") else "others"]
+        if window is None:
             return 0.0
-        waited = 0.0
-        while True:
-            with self._lock:
-                wait = bucket.wait_time(self._clock())
-            if wait == 0.0:
-                return waited
+        with self._lock:
+            wait = window.reserve(self._clock())
+        if wait > 0:
             self._sleep(wait)
-            waited += wait
+        return wait
+
+
+MARGIN = 1.1
+"""Windows are a tenth longer than Brevo's: requests leave here evenly but arrive with transit jitter, and a
+request arriving a millisecond early would otherwise be the eleventh of Brevo's second."""
+
+
+def _window(rate: float | None, seconds: float) -> SlidingWindow | None:
+    """A window of ``seconds`` holding ``rate`` requests (fractional rates over a second are spread out)."""
+    if not rate:
+        return None
+    if rate >= 1:
+        return SlidingWindow(int(rate), seconds * MARGIN)
+    return SlidingWindow(1, seconds * MARGIN / rate)

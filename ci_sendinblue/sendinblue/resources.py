@@ -54,6 +54,8 @@ class SendinblueResource(dg.ConfigurableResource):
             request_timeout=connection.request_timeout,
             max_attempts=connection.max_attempts,
             retry_timeout=connection.retry_timeout,
+            retry_wait_initial=connection.retry_wait_initial,
+            retry_wait_max=connection.retry_wait_max,
             contacts_requests_per_second=connection.contacts_requests_per_second,
             other_requests_per_hour=connection.other_requests_per_hour,
             process_poll_initial=connection.process_poll_initial,
@@ -89,9 +91,12 @@ class SendinblueResource(dg.ConfigurableResource):
             )
         return self._client
 
-    def list_writer(self, list_id: int, log: Callable[[str], None]) -> ListWriter:
+    def list_writer(
+        self, list_id: int, log: Callable[[str], None], warn: Callable[[str], None] | None = None
+    ) -> ListWriter:
+        """A writer for one list; ``warn`` receives every retry with its reason."""
         return ListWriter(
-            self.client(on_retry=log),
+            self.client(on_retry=warn or log),
             list_id,
             poll=PollPolicy(
                 initial=self.process_poll_initial, maximum=self.process_poll_max, timeout=self.import_timeout

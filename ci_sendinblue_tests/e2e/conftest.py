@@ -43,7 +43,12 @@ def emulator(emulator_process: EmulatorProcess) -> EmulatorProcess:
 def e2e_config(api_url: str, **export_changes: Any) -> dict[str, Any]:
     config = copy.deepcopy(base_config())
     config["connections"]["brevo"].update(
-        api_url=api_url, process_poll_initial=0.02, process_poll_max=0.1, retry_timeout=20
+        api_url=api_url,
+        process_poll_initial=0.02,
+        process_poll_max=0.1,
+        retry_timeout=20,
+        other_requests_per_hour=1_000_000,
+        contacts_requests_per_second=1_000,
     )
     config["segments"]["platinum"]["max_rejected_share"] = 0.5  # sample data is messy on purpose
     config["exports"]["newsletter"].update(export_changes)

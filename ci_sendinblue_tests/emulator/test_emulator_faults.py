@@ -70,6 +70,16 @@ def test_process_failed_fault_ends_the_process_failed_and_applies_nothing(make_c
     assert members(client, 12) == []
 
 
+def test_a_fault_can_target_only_requests_holding_some_text(make_client: MakeClient) -> None:
+    rule = {"match": "POST /contacts/import", "kind": "process_failed", "times": None, "body_contains": "poison@"}
+    client = _with_faults(make_client, rule)
+    clean = client.post("/v3/contacts/import", json={"jsonBody": [{"email": "a@example.com"}], "listIds": [12]})
+    poisoned = client.post("/v3/contacts/import", json={"jsonBody": [{"email": "poison@example.com"}], "listIds": [12]})
+    complete(client)
+    assert client.get(f"/v3/processes/{clean.json()['processId']}").json()["status"] == "completed"
+    assert client.get(f"/v3/processes/{poisoned.json()['processId']}").json()["status"] == "failed"
+
+
 def test_faults_are_reported_with_their_counters(make_client: MakeClient) -> None:
     client = _with_faults(make_client, {"match": "GET /account", "kind": "status", "status": 500})
     client.get("/v3/account")
