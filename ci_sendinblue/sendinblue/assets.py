@@ -159,6 +159,8 @@ class ListSync:
             self.context.log.info(f"dry run of {self.name}: {diff.counts()}; nothing sent")
             return
 
+        if self.config.reconcile:
+            self.store.replace(self.name, previous, datetime.now(UTC))
         imported = self._import(writer, diff.to_import)
         removed = self._remove(writer, removing)
         self.store.record_run(self.name, shaped.members_per_segment)
@@ -166,7 +168,8 @@ class ListSync:
         yield dg.MaterializeResult(metadata=self._report(shaped, diff, imported, removed, after))
 
     def _previous_state(self, writer: ListWriter, attributes: list[str]) -> pd.DataFrame:
-        """What Brevo holds: the confirmed state, nothing (full refresh), or the list itself (reconcile)."""
+        """What Brevo holds: the confirmed state, nothing (full refresh), or the list itself (reconcile, which
+        becomes the new state once the run is past the brake and not a dry run)."""
         if self.config.full_refresh:
             return pd.DataFrame({EMAIL: pd.Series([], dtype=object), ATTRIBUTES_HASH: pd.Series([], dtype=object)})
         if not self.config.reconcile:
@@ -179,7 +182,6 @@ class ListSync:
         members[attributes] = present
         members[ATTRIBUTES_HASH] = attributes_hash(members, attributes)
         actual = members[[EMAIL, ATTRIBUTES_HASH]].drop_duplicates(EMAIL)
-        self.store.replace(self.name, actual, datetime.now(UTC))
         self.context.log.info(f"reconcile: Brevo list {self.export.list_id} holds {len(actual)} contacts")
         return actual
 

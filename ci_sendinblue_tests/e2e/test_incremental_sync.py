@@ -224,3 +224,16 @@ def test_the_state_can_live_in_postgresql(emulator, run_pipeline, monkeypatch):
         with engine.begin() as connection:
             connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
         engine.dispose()
+
+
+def test_a_dry_run_reconcile_leaves_the_state_alone(emulator, run_pipeline):
+    run_pipeline()
+    httpx.post(
+        f"{emulator.api_url}/contacts/lists/12/contacts/remove",
+        headers={"api-key": API_KEY},
+        json={"emails": ["zoe@example.org"]},
+    ).raise_for_status()
+    dry = run_pipeline(run_config=options(reconcile=True, dry_run=True))
+    assert dry.result.success, dry.failure_message
+    assert "zoe@example.org" not in listed(emulator)
+    assert run_pipeline().metadata(NEWSLETTER)["sent"] == 0, "the state still holds what Brevo last confirmed"
