@@ -148,3 +148,11 @@ def test_parquet_profiles_give_the_same_list(write_project, profiles_frame, tmp_
         "carl@example.net",
         "zoe@example.org",
     }
+
+
+def test_samples_are_shown_in_clear_only_when_the_setting_asks(write_project):
+    config = copy.deepcopy(base_config())
+    config["mask_personal_data"] = False
+    result = materialize(write_project(config), FakeBrevo())
+    [segment] = result.asset_materializations_for_node("segments__seattle_high_value")
+    assert segment.metadata["rejected_sample"].value == ["row 2: bob@example (not a valid email address)"]

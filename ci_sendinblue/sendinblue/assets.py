@@ -207,6 +207,13 @@ class ListSync:
             )
             outcomes = writer.import_all(bodies)
             report.outcomes.extend(outcomes)
+            for outcome in outcomes:
+                invalid = outcome.status.import_counters.get("invalid_emails", 0)
+                if invalid:
+                    self.context.log.warning(
+                        f"import process {outcome.process_id}: Brevo counted {invalid} of its "
+                        f"{len(outcome.emails)} contacts as invalid emails and left them out"
+                    )
             confirmed = [email for o in outcomes if o.status.succeeded for email in o.emails]
             self.store.record_confirmed_upserts(
                 self.name, rows.loc[rows[EMAIL].isin(confirmed), [EMAIL, ATTRIBUTES_HASH]], datetime.now(UTC)
