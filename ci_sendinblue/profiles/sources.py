@@ -40,7 +40,9 @@ def read_profiles(path: Path) -> pd.DataFrame:
 
 
 def _read_csv(path: Path, nrows: int | None = None) -> pd.DataFrame:
+    _refuse_nul_bytes(path, whole=nrows is None)
     try:
+        header = pd.read_csv(path, dtype=str, header=None, nrows=1, keep_default_na=False, encoding="utf-8")
         frame = pd.read_csv(
             path,
             dtype=str,
@@ -53,15 +55,40 @@ def _read_csv(path: Path, nrows: int | None = None) -> pd.DataFrame:
         raise ProfilesFileError(f"{path} is empty: it needs at least a header row") from error
     except UnicodeDecodeError as error:
         raise ProfilesFileError(
-            f"{path} is not a UTF-8 CSV file (byte {error.start} cannot be decoded); "
-            "is it a Parquet or spreadsheet file with a .csv name?"
+            f'{path} is not a UTF-8 CSV file (byte {error.start} cannot be decoded): save it as "CSV UTF-8", '
+            "or is it a Parquet or spreadsheet file with a .csv name?"
         ) from error
     except pd.errors.ParserError as error:
         raise ProfilesFileError(f"{path} is not a well-formed CSV file: {error}") from error
     unnamed = [c for c in frame.columns if str(c).startswith("Unnamed: ")]
     if unnamed:
         raise ProfilesFileError(f"{path} has a header cell left empty (column {unnamed[0].split(': ')[1]})")
+    names = [str(name) for name in header.iloc[0]] if len(header) else []
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        # pandas would silently rename the second one "Name.1", and a mapping would pick either without a word.
+        raise ProfilesFileError(f"{path} has more than one column named {', '.join(map(repr, repeated))}")
     return frame
+
+
+def _refuse_nul_bytes(path: Path, *, whole: bool, chunk: int = 1 << 20) -> None:
+    """A NUL byte makes pandas' CSV parser cut the field short without a word; refuse the file instead.
+
+    NUL bytes in a "CSV" mean a UTF-16 export or a binary file. Only the first chunk is checked when reading
+    the header alone (at definition load); the whole file when reading the profiles.
+    """
+    with path.open("rb") as handle:
+        offset = 0
+        while block := handle.read(chunk):
+            at = block.find(b"\x00")
+            if at >= 0:
+                raise ProfilesFileError(
+                    f"{path} contains a NUL byte (byte {offset + at}): a CSV file has none; is it saved as "
+                    'UTF-16 (save it as "CSV UTF-8") or is it a binary file with a .csv name?'
+                )
+            offset += len(block)
+            if not whole:
+                return
 
 
 def _require_file(path: Path) -> None:

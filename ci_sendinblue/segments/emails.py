@@ -8,7 +8,10 @@ address" rule (what an ``<input type=email>`` accepts) narrowed by what mail sys
   (no leading, trailing or doubled dot; no quoted local parts);
 - the domain is two or more dot-separated labels of ``a-z 0-9 -``, none starting or ending with ``-``, each at
   most 63 characters, and the last (the top-level domain) is two or more letters or an ``xn--`` label (so
-  ``user@localhost`` and ``user@192.168.1.1`` are refused);
+  ``user@localhost`` and ``user@192.168.1.1`` are refused), and not one of the special-use top-level domains
+  that no public mailbox can have (``.test .invalid .local .localhost .onion .arpa``, RFC 6761/7686; the
+  emulator's check, email-validator, refuses them too, and an address the import refuses would otherwise be
+  recorded as sent);
 - at most 64 characters before the ``@`` and 254 in all;
 - ASCII only: internationalised (IDN or UTF-8) addresses are refused rather than converted.
 """
@@ -23,6 +26,7 @@ _TLD = r"(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})"
 EMAIL_PATTERN = rf"{_ATEXT}+(?:\.{_ATEXT}+)*@(?:{_LABEL}\.)+{_TLD}"
 MAX_LENGTH = 254
 MAX_LOCAL_LENGTH = 64
+SPECIAL_USE_TLDS = frozenset({"arpa", "invalid", "local", "localhost", "onion", "test"})
 
 MISSING = "missing email"
 TOO_LONG = "email longer than 254 characters (or 64 before the @)"
@@ -36,6 +40,8 @@ def normalize_emails(emails: pd.Series) -> tuple[pd.Series, pd.Series]:
     local_length = text.str.find("@")
     too_long = (text.str.len() > MAX_LENGTH) | (local_length > MAX_LOCAL_LENGTH)
     malformed = ~text.str.fullmatch(EMAIL_PATTERN).fillna(False).astype(bool)
+    special_use = text.str.rsplit(".", n=1).str[-1].isin(SPECIAL_USE_TLDS).fillna(False).astype(bool)
+    malformed |= special_use
     reason = pd.Series(pd.NA, index=emails.index, dtype="string")
     reason = reason.mask(malformed, MALFORMED).mask(too_long.fillna(False), TOO_LONG).mask(empty, MISSING)
     return text, reason

@@ -46,7 +46,7 @@ def build_export_contacts(segments: Mapping[str, pd.DataFrame], export: ExportSe
     unique = union.drop_duplicates(subset=export.email_column, keep="first")
     contacts = pd.DataFrame({EMAIL: unique[export.email_column].astype("string")}, index=unique.index)
     for attribute, column in export.attribute_columns.items():
-        values = unique[column].astype("string").str.strip()
+        values = _as_text(unique[column]).str.strip()
         contacts[attribute] = values.mask(values == "")
     invalid_phones = shared_phones = pd.Series([], dtype="string")
     if SMS in contacts:
@@ -67,6 +67,19 @@ def build_export_contacts(segments: Mapping[str, pd.DataFrame], export: ExportSe
         invalid_phones=invalid_phones.reset_index(drop=True),
         shared_phones=shared_phones.reset_index(drop=True),
     )
+
+
+def _as_text(column: pd.Series) -> pd.Series:
+    """A column as text; whole floats without ``.0``.
+
+    A Parquet integer column with a gap arrives as floats (pandas has no missing integer in float64), so a
+    phone 2065550142 would otherwise be sent as "2065550142.0" and refused.
+    """
+    if pd.api.types.is_float_dtype(column):
+        whole = column.notna() & (column % 1 == 0) & (column.abs() < 2**63)
+        text = column.astype("string")
+        return text.mask(whole, column[whole].astype("int64").astype("string"))
+    return column.astype("string")
 
 
 def _needed_columns(export: ExportSettings) -> list[str]:

@@ -58,3 +58,15 @@ def test_valid_addresses_are_trimmed_and_lower_cased(raw, normalised):
 )
 def test_unusable_addresses_get_a_reason(raw, reason):
     assert check(raw)[1] == reason
+
+
+@pytest.mark.parametrize(
+    "raw", ["ann@example.test", "ann@mail.local", "ann@host.localhost", "ann@x.invalid", "a@b.onion"]
+)
+def test_special_use_domains_that_receive_no_mail_are_refused(raw):
+    """Brevo (and the emulator) refuse them; accepting them would count them as sent."""
+    assert check(raw)[1] == MALFORMED
+
+
+def test_a_domain_merely_containing_a_special_use_word_is_fine():
+    assert pd.isna(check("ann@test.example.com")[1])

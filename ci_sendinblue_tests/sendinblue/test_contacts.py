@@ -64,6 +64,8 @@ def test_an_invalid_phone_drops_the_sms_attribute_not_the_contact():
         ("206.555.0142", "US", "+12065550142"),
         ("+1 206 555 0142", "FR", "+12065550142"),
         ("0033 6 12 34 56 78", "US", "+33612345678"),
+        ("00 33 6 12 34 56 78", "US", "+33612345678"),
+        ("00-1-206-555-0142", "FR", "+12065550142"),
         ("06 12 34 56 78", "FR", "+33612345678"),
         ("030 1234567", "DE", "+49301234567"),
         ("+447911123456", "", "+447911123456"),
@@ -106,3 +108,24 @@ def test_a_phone_already_held_by_an_earlier_contact_is_not_sent_again():
     assert shaped.contacts["SMS"].tolist()[0] == "+12065550142"
     assert pd.isna(shaped.contacts["SMS"].tolist()[1])
     assert shaped.shared_phones.tolist() == ["b@example.com"]
+
+
+@pytest.mark.parametrize("raw", ["1-800-FLOWERS", "206-555-O142", "206 555 0142 (mobile)"])
+def test_phones_with_letters_are_refused_not_read_as_keypad_digits(raw):
+    numbers, invalid = normalize_phones(pd.Series([raw]), "US")
+    assert numbers.isna().all()
+    assert invalid.all()
+
+
+def test_a_float_phone_column_from_parquet_is_sent_without_its_decimal_point():
+    members = pd.DataFrame(
+        {
+            "CustomerId": ["1", "2"],
+            "Email": ["a@example.com", "b@example.com"],
+            "First": ["A", "B"],
+            "Phone": [2065550142.0, None],
+        }
+    )
+    shaped = build_export_contacts({"first": members, "second": members.iloc[:0]}, EXPORT)
+    assert shaped.contacts["SMS"].tolist()[0] == "+12065550142"
+    assert shaped.invalid_phones.empty
