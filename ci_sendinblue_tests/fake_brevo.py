@@ -25,6 +25,8 @@ class FakeBrevo:
     import_bodies: list[dict[str, Any]] = field(default_factory=list)
     requests: list[str] = field(default_factory=list)
     process_status: str = "completed"
+    refused_emails: set[str] = field(default_factory=set)
+    """Emails Brevo counts as invalid: left out of an import that still completes."""
 
     def transport(self) -> httpx.MockTransport:
         return httpx.MockTransport(self.handle)
@@ -52,13 +54,20 @@ class FakeBrevo:
                 self._apply(body)
             return httpx.Response(202, json={"processId": len(self.import_bodies)})
         if request.method == "GET" and parts[0] == "processes":
-            return httpx.Response(200, json={"id": int(parts[1]), "status": self.process_status, "name": "import"})
+            body = self.import_bodies[int(parts[1]) - 1]
+            invalid = sum(item["email"] in self.refused_emails for item in body["jsonBody"])
+            info = {"import": {"invalid_emails": invalid}}
+            return httpx.Response(
+                200, json={"id": int(parts[1]), "status": self.process_status, "name": "import", "info": info}
+            )
         return httpx.Response(404, json={"code": "not_found", "message": f"no route {path}"})
 
     def _apply(self, body: dict[str, Any]) -> None:
         known = {a.upper() for a in self.attributes}
         for item in body["jsonBody"]:
             email = item["email"].lower()
+            if email in self.refused_emails:
+                continue
             stored = self.contacts.setdefault(email, {})
             stored.update({k: v for k, v in item.get("attributes", {}).items() if k.upper() in known})
             for list_id in body["listIds"]:

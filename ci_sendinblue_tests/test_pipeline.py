@@ -156,3 +156,20 @@ def test_samples_are_shown_in_clear_only_when_the_setting_asks(write_project):
     result = materialize(write_project(config), FakeBrevo())
     [segment] = result.asset_materializations_for_node("segments__seattle_high_value")
     assert segment.metadata["rejected_sample"].value == ["row 2: bob@example (not a valid email address)"]
+
+
+def test_a_contact_brevo_counts_as_invalid_is_isolated_and_not_recorded(write_project):
+    fake = FakeBrevo(refused_emails={"zoe@example.org"})
+    path = write_project()
+    defs = build_definitions(load_settings(path))
+    instance = dg.DagsterInstance.ephemeral()
+    resources = {"sendinblue_brevo": fake_resource(fake), "sync_state": SyncStateResource()}
+    first = dg.materialize(list(defs.assets or []), resources=resources, instance=instance)
+    [event] = [m for m in first.asset_materializations_for_node("sendinblue__newsletter")]
+    assert event.metadata["rejected"].value == 1
+    assert event.metadata["rejected_sample"].value == ["z***@example.org"]
+    assert fake.members[12] == {"ann@example.com", "carl@example.net"}
+    imports_before = len(fake.import_bodies)
+    dg.materialize(list(defs.assets or []), resources=resources, instance=instance)
+    resent = [item["email"] for body in fake.import_bodies[imports_before:] for item in body["jsonBody"]]
+    assert resent == ["zoe@example.org"], "only the refused contact is tried again"

@@ -5,7 +5,7 @@ import pandas as pd
 
 from ci_sendinblue.config.models import ProfilesSettings
 from ci_sendinblue.profiles.checks import key_check_result, key_check_spec
-from ci_sendinblue.profiles.sources import read_profiles
+from ci_sendinblue.profiles.sources import ProfilesFileError, read_profiles
 
 CUSTOMER_PROFILES = dg.AssetKey("customer_profiles")
 
@@ -22,7 +22,10 @@ def build_customer_profiles(profiles: ProfilesSettings) -> dg.AssetsDefinition:
     )
     def customer_profiles(context: dg.AssetExecutionContext):
         """Read the file; set aside rows whose key is missing or appears more than once."""
-        frame = read_profiles(profiles.path)
+        try:
+            frame = read_profiles(profiles.path)
+        except ProfilesFileError as error:
+            raise dg.Failure(description=f"Cannot read the profiles: {error}", allow_retries=False) from None
         keys = frame[profiles.key].astype("string").str.strip()
         missing = keys.isna() | (keys == "")
         duplicated = keys.duplicated(keep=False) & ~missing

@@ -186,7 +186,8 @@ class ListSync:
         return actual
 
     def _import(self, writer: ListWriter, rows: pd.DataFrame) -> ImportReport:
-        """Import ``rows``; a failed import is split in halves and retried to isolate the contacts Brevo refuses.
+        """Import ``rows``; an import that failed, or completed leaving out invalid emails, is split in halves
+        and retried to isolate the contacts Brevo refuses.
 
         Splitting is bounded by the export's ``max_isolation_imports``; a single contact whose import still
         fails is rejected (reported, not recorded, so it is tried again next run). Each round's completed
@@ -207,30 +208,23 @@ class ListSync:
             )
             outcomes = writer.import_all(bodies)
             report.outcomes.extend(outcomes)
-            for outcome in outcomes:
-                invalid = outcome.status.import_counters.get("invalid_emails", 0)
-                if invalid:
-                    self.context.log.warning(
-                        f"import process {outcome.process_id}: Brevo counted {invalid} of its "
-                        f"{len(outcome.emails)} contacts as invalid emails and left them out"
-                    )
-            confirmed = [email for o in outcomes if o.status.succeeded for email in o.emails]
+            confirmed = [email for o in outcomes if o.clean for email in o.emails]
             self.store.record_confirmed_upserts(
                 self.name, rows.loc[rows[EMAIL].isin(confirmed), [EMAIL, ATTRIBUTES_HASH]], datetime.now(UTC)
             )
             pending = []
-            for outcome in (o for o in outcomes if not o.status.succeeded):
+            for outcome in (o for o in outcomes if not o.clean):
                 if len(outcome.emails) == 1:
                     report.rejected.extend(outcome.emails)
                     self.context.log.warning(
-                        f"import process {outcome.process_id} {outcome.status.status} for a single contact "
+                        f"import process {outcome.process_id} {outcome.outcome_text} for a single contact "
                         f"({masked_sample(outcome.emails, mask=self.mask)[0]}): rejected"
                     )
                 elif budget >= 2:
                     budget -= 2
                     half = len(outcome.emails) // 2
                     self.context.log.warning(
-                        f"import process {outcome.process_id} {outcome.status.status} "
+                        f"import process {outcome.process_id} {outcome.outcome_text} "
                         f"({len(outcome.emails)} contacts): retrying as two imports to isolate the refused ones"
                     )
                     for part in (outcome.emails[:half], outcome.emails[half:]):
@@ -245,7 +239,7 @@ class ListSync:
             )
         if report.unresolved:
             described = ", ".join(
-                f"{o.process_id} ({o.status.status}, {len(o.emails)} contacts)" for o in report.unresolved
+                f"{o.process_id} ({o.outcome_text}, {len(o.emails)} contacts)" for o in report.unresolved
             )
             raise ImportProcessFailed(
                 f"Brevo did not complete import process(es) {described}, and the run spent its "
@@ -278,7 +272,6 @@ class ListSync:
     def _report(
         self, shaped: ExportContacts, diff: SyncDiff, imported: ImportReport, removed: int, after: dict
     ) -> dict:
-        invalid_in_brevo = sum(o.status.import_counters.get("invalid_emails", 0) for o in imported.outcomes)
         if len(shaped.invalid_phones):
             self.context.log.warning(f"{len(shaped.invalid_phones)} contacts sent without SMS: phone not valid")
         return {
@@ -289,7 +282,7 @@ class ListSync:
             "unchanged": diff.unchanged_count,
             "removed": removed,
             "left_but_kept": diff.left_count if self.export.mode == "upsert" else 0,
-            "rejected": invalid_in_brevo + len(imported.rejected),
+            "rejected": len(imported.rejected),
             "rejected_sample": dg.MetadataValue.json(masked_sample(imported.rejected, mask=self.mask)),
             "sent": diff.new_count + diff.changed_count - len(imported.rejected),
             "members": len(shaped.contacts),

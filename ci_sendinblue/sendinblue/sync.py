@@ -35,6 +35,21 @@ class ImportOutcome:
     emails: list[str]
     status: ProcessStatus
 
+    @property
+    def invalid_emails(self) -> int:
+        return self.status.import_counters.get("invalid_emails", 0)
+
+    @property
+    def clean(self) -> bool:
+        """Completed with every contact taken; anything else holds contacts Brevo did not import."""
+        return self.status.succeeded and not self.invalid_emails
+
+    @property
+    def outcome_text(self) -> str:
+        if self.status.succeeded:
+            return f"completed with {self.invalid_emails} invalid email(s)"
+        return self.status.status
+
 
 @dataclass(frozen=True)
 class RemovalOutcome:
