@@ -17,19 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ci_sendinblue.segments.emails import MALFORMED, MISSING, TOO_LONG
+from ci_sendinblue_tests.conftest import COLUMNS
 
-COLUMNS = [
-    "CustomerId",
-    "FirstName",
-    "LastName",
-    "Email",
-    "Phone",
-    "City",
-    "Country",
-    "LifetimeValue",
-    "LoyaltyTier",
-    "MarketingConsent",
-]
 # In segment seattle_high_value (City in [Seattle, Redmond] and LifetimeValue > 1000), no phone.
 DEFAULT_ROW = {
     "FirstName": "Hostile",
