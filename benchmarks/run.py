@@ -1,0 +1,665 @@
+"""End-to-end benchmark: profiles file -> segment -> Brevo list, against the local Brevo emulator.
+
+    uv run python benchmarks/run.py [--rows N] [--repeat K] [--out benchmarks/out]     (or ./dev bench ...)
+
+What it measures (see benchmarks/README.md for results and how to read them):
+
+1. N sample profiles (``ci_sendinblue.profiles.sample.generate_sample_profiles``), written once as CSV (and
+   Parquet) under the out folder and cached there, plus a copy with 1 % of the FirstName values changed.
+   Generation runs in a child process so that it does not count in the benchmark's peak memory.
+2. A configuration (written to the out folder) with one segment holding every profile, one export to list 12
+   (email, FIRSTNAME, LASTNAME, SMS with a per-profile phone region), client rate limits set out of the way.
+3. Per repetition, a fresh Dagster instance and a freshly reset emulator (rate limits off, process delay
+   0.2 s), then three runs of ``all_exports_job`` in that instance:
+     a. full export (empty sync state),
+     b. the same profiles again (incremental: nothing should be sent),
+     c. the profiles with 1 % of FirstName values changed (only those contacts should be sent).
+   Per run: wall time, CPU time of this process and of the emulator, Dagster step durations (STEP_SUCCESS
+   ``duration_ms``), a finer split of where the time goes inside the steps (wrappers around the package's
+   functions, set up by this script only), import requests, bytes sent, the list's metadata, peak RSS of
+   this process and of the emulator.
+
+Brevo's own server-side import time is NOT emulated (the emulator applies an import in memory after a fixed
+0.2 s delay), so the figures are this project's side of an export: reading, segmenting, validating, diffing,
+packing, sending and polling.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import functools
+import json
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+LIST_ID = 12
+ATTRIBUTES = ["FIRSTNAME", "LASTNAME", "SMS"]
+API_KEY = "bench-key-not-a-secret"
+EXPORT = "bench"
+SEGMENT = "everyone"
+TILE = 100_000
+ORIGINAL_SECONDS_PER_MILLION = 90 * 60  # Dynamics 365 CI's export to Sendinblue: up to 90 min per 1M profiles
+CHANGED_SHARE = 0.01
+SCENARIOS = {
+    "a_full": "full export, empty state",
+    "b_unchanged": "second run, nothing changed",
+    "c_1pct_changed": "1% of FirstName changed",
+}
+
+
+# ------------------------------------------------------------------------------------------------------
+# Data: generated once per (N, seed), in a child process, cached under the out folder.
+# ------------------------------------------------------------------------------------------------------
+
+
+def data_paths(out: Path, rows: int, seed: int) -> dict[str, Path]:
+    stem = out / f"profiles_{rows}_seed{seed}"
+    return {
+        "csv": stem.with_suffix(".csv"),
+        "parquet": stem.with_suffix(".parquet"),
+        "changed_csv": Path(f"{stem}_changed.csv"),
+        "info": Path(f"{stem}.json"),
+    }
+
+
+def generate_data(out: Path, rows: int, seed: int, mode: str) -> dict[str, Any]:
+    """Write the profiles (CSV + Parquet) and the 1 %-changed CSV; return what was done and how long it took."""
+
+    from ci_sendinblue.profiles.sample import generate_sample_profiles
+
+    paths = data_paths(out, rows, seed)
+    out.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    if mode == "full" or rows <= TILE:
+        frame = generate_sample_profiles(count=rows, seed=seed)
+        how = f"generate_sample_profiles(count={rows}, seed={seed})"
+    else:
+        frame = _tiled_profiles(rows, seed)
+        how = (
+            f"generate_sample_profiles(count={TILE}, seed={seed}) repeated {-(-rows // TILE)} times, CustomerId "
+            "renumbered and '+t<tile>' inserted before the first '@' of each email in tiles after the first"
+        )
+    generated = time.perf_counter() - started
+    changed = frame.copy()
+    rows_changed = changed.index[changed.index % round(1 / CHANGED_SHARE) == 50]
+    changed.loc[rows_changed, "FirstName"] = changed.loc[rows_changed, "FirstName"].fillna("") + "-b"
+    started = time.perf_counter()
+    frame.to_csv(paths["csv"], index=False, encoding="utf-8", lineterminator="\n")
+    changed.to_csv(paths["changed_csv"], index=False, encoding="utf-8", lineterminator="\n")
+    frame.to_parquet(paths["parquet"], index=False)
+    written = time.perf_counter() - started
+    info = {
+        "rows": rows,
+        "seed": seed,
+        "how": how,
+        "generate_seconds": round(generated, 1),
+        "write_seconds": round(written, 1),
+        "changed_first_names": len(rows_changed),
+        "unique_emails": int(frame["Email"].nunique()),
+        "unique_customer_ids": int(frame["CustomerId"].nunique()),
+        "csv_bytes": paths["csv"].stat().st_size,
+    }
+    paths["info"].write_text(json.dumps(info, indent=2))
+    return info
+
+
+def _tiled_profiles(rows: int, seed: int) -> Any:
+    """``rows`` profiles from repeating one 100k sample: unique ids, and emails unique where they were."""
+    import pandas as pd
+
+    from ci_sendinblue.profiles.sample import generate_sample_profiles
+
+    base = generate_sample_profiles(count=TILE, seed=seed)
+    tiles = []
+    for tile in range(-(-rows // TILE)):
+        part = base.iloc[: min(TILE, rows - tile * TILE)].copy()
+        part["CustomerId"] = [f"C{tile * TILE + i + 1:07d}" for i in range(len(part))]
+        if tile:
+            # An email without '@' is invalid and stays so; a valid one stays valid ('+' is allowed).
+            part["Email"] = part["Email"].str.replace("@", f"+t{tile}@", n=1, regex=False)
+        tiles.append(part)
+    return pd.concat(tiles, ignore_index=True)
+
+
+def ensure_data(out: Path, rows: int, seed: int, mode: str) -> dict[str, Any]:
+    paths = data_paths(out, rows, seed)
+    if all(p.is_file() for p in paths.values()):
+        info = json.loads(paths["info"].read_text())
+        info["cached"] = True
+        return info
+    print(f"generating {rows:,} profiles (seed {seed}, mode {mode}) in a child process ...", flush=True)
+    child = [sys.executable, __file__, "--generate-only", "--rows", str(rows), "--seed", str(seed)]
+    subprocess.run([*child, "--out", str(out), "--generator", mode], check=True)
+    info = json.loads(paths["info"].read_text())
+    info["cached"] = False
+    return info
+
+
+# ------------------------------------------------------------------------------------------------------
+# Configuration
+# ------------------------------------------------------------------------------------------------------
+
+
+def write_config(out: Path, profiles: Path, api_url: str, rows: int) -> Path:
+    import yaml
+
+    config = {
+        "profiles": {"path": str(profiles), "key": "CustomerId", "watch": False},
+        "segments": {
+            SEGMENT: {
+                "description": "every profile with a key (benchmark)",
+                "max_rejected_share": 1.0,
+                "where": {"field": "CustomerId", "op": "not_null"},
+            }
+        },
+        "connections": {
+            "emulator": {
+                "display_name": "Local Brevo emulator (benchmark)",
+                "api_key_env": "SENDINBLUE_API_KEY",
+                "api_url": api_url,
+                "accept_data_privacy_terms": True,
+                "other_requests_per_hour": 1_000_000,
+                "contacts_requests_per_second": 100_000,
+                "process_poll_initial": 0.2,
+                "process_poll_max": 2,
+                "request_timeout": 600,
+            }
+        },
+        "exports": {
+            EXPORT: {
+                "connection": "emulator",
+                "list_id": LIST_ID,
+                "segments": [SEGMENT],
+                "mapping": {"email": "Email", "FIRSTNAME": "FirstName", "LASTNAME": "LastName", "SMS": "Phone"},
+                "phone_region_column": "Country",
+                "schedule": None,
+                "max_profiles": max(2_000_000, rows * 2),
+            }
+        },
+    }
+    path = out / f"bench_{rows}.yaml"
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    return path
+
+
+# ------------------------------------------------------------------------------------------------------
+# Instrumentation: wrappers around package functions (benchmark process only, nothing is edited).
+# ------------------------------------------------------------------------------------------------------
+
+PHASES: dict[str, float] = defaultdict(float)
+COUNTS: dict[str, int] = defaultdict(int)
+
+
+def _timed(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            PHASES[name] += time.perf_counter() - started
+
+    return wrapper
+
+
+def _timed_generator(name: str, function: Callable[..., Iterator[Any]]) -> Callable[..., Iterator[Any]]:
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Iterator[Any]:
+        iterator = function(*args, **kwargs)
+        while True:
+            started = time.perf_counter()
+            try:
+                item = next(iterator)
+            except StopIteration:
+                PHASES[name] += time.perf_counter() - started
+                return
+            PHASES[name] += time.perf_counter() - started
+            yield item
+
+    return wrapper
+
+
+def instrument() -> None:
+    from dagster._core.storage.fs_io_manager import PickledObjectFilesystemIOManager
+
+    import ci_sendinblue.profiles.assets as profile_assets
+    import ci_sendinblue.segments.assets as segment_assets
+    import ci_sendinblue.sendinblue.assets as list_assets
+    from ci_sendinblue.sendinblue.client import BrevoClient
+    from ci_sendinblue.sendinblue.sync import ListWriter
+    from ci_sendinblue.sendinblue.sync_state import SyncStateStore
+
+    profile_assets.read_profiles = _timed("profiles: read file", profile_assets.read_profiles)
+    segment_assets.evaluate = _timed("segment: evaluate rule", segment_assets.evaluate)
+    segment_assets.normalize_emails = _timed("segment: email rule", segment_assets.normalize_emails)
+    list_assets.build_export_contacts = _timed("list: shape contacts (+phones)", list_assets.build_export_contacts)
+    list_assets.attributes_hash = _timed("list: attributes hash", list_assets.attributes_hash)
+    list_assets.diff_members = _timed("list: diff", list_assets.diff_members)
+    list_assets.import_bodies = _timed_generator("list: pack import bodies", list_assets.import_bodies)
+    SyncStateStore.load = _timed("list: state load", SyncStateStore.load)
+    SyncStateStore.record_confirmed_upserts = _timed("list: state write", SyncStateStore.record_confirmed_upserts)
+    ListWriter.check_ready = _timed("list: check list/attributes", ListWriter.check_ready)
+    ListWriter.wait = _timed("list: poll processes", ListWriter.wait)
+    PickledObjectFilesystemIOManager.dump_to_path = _timed(
+        "io: pickle outputs", PickledObjectFilesystemIOManager.dump_to_path
+    )
+    PickledObjectFilesystemIOManager.load_from_path = _timed(
+        "io: unpickle inputs", PickledObjectFilesystemIOManager.load_from_path
+    )
+
+    original_import = BrevoClient.import_contacts
+
+    @functools.wraps(original_import)
+    def import_contacts(self: Any, body: bytes) -> int:
+        COUNTS["import_requests"] += 1
+        COUNTS["import_bytes"] += len(body)
+        started = time.perf_counter()
+        try:
+            return original_import(self, body)
+        finally:
+            PHASES["list: POST /contacts/import"] += time.perf_counter() - started
+
+    BrevoClient.import_contacts = import_contacts
+
+    # pandera validates the segment frame in Dagster type checks: on output and again as the list step input.
+    import dagster._core.execution.plan.execute_step as execute_step
+
+    if hasattr(execute_step, "do_type_check"):
+        execute_step.do_type_check = _timed("type checks (pandera, out+in)", execute_step.do_type_check)
+
+
+# ------------------------------------------------------------------------------------------------------
+# Memory and CPU of both processes
+# ------------------------------------------------------------------------------------------------------
+
+
+def _proc_status_kib(pid: int | str, field: str) -> int | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+def reset_peak(pid: int | str) -> bool:
+    """Reset VmHWM (Linux >= 4.0: writing 5 to clear_refs), so the next peak is this scenario's."""
+    try:
+        Path(f"/proc/{pid}/clear_refs").write_text("5")
+        return True
+    except OSError:
+        return False
+
+
+def peak_mib(pid: int | str) -> float | None:
+    kib = _proc_status_kib(pid, "VmHWM")
+    return None if kib is None else round(kib / 1024, 1)
+
+
+def rss_mib(pid: int | str) -> float | None:
+    kib = _proc_status_kib(pid, "VmRSS")
+    return None if kib is None else round(kib / 1024, 1)
+
+
+def cpu_seconds(pid: int) -> float | None:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def self_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+# ------------------------------------------------------------------------------------------------------
+# One run of the job
+# ------------------------------------------------------------------------------------------------------
+
+
+def run_job(defs: Any, instance: Any, emulator_pid: int) -> dict[str, Any]:
+    import dagster as dg
+
+    PHASES.clear()
+    COUNTS.clear()
+    peaks_reset = reset_peak("self") and reset_peak(emulator_pid)
+    emu_cpu0 = cpu_seconds(emulator_pid)
+    cpu0 = self_cpu()
+    started = time.perf_counter()
+    result = defs.resolve_job_def("all_exports_job").execute_in_process(
+        instance=instance,
+        run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+        raise_on_error=False,
+    )
+    wall = time.perf_counter() - started
+    cpu = self_cpu() - cpu0
+    emu_cpu1 = cpu_seconds(emulator_pid)
+    steps = {}
+    for record in instance.all_logs(result.run_id):
+        event = record.dagster_event
+        if event is not None and event.event_type == dg.DagsterEventType.STEP_SUCCESS:
+            steps[event.step_key] = round(event.event_specific_data.duration_ms / 1000, 3)
+    metadata = {}
+    for event in result.get_asset_materialization_events():
+        materialization = event.event_specific_data.materialization
+        if materialization.asset_key == dg.AssetKey(["sendinblue", EXPORT]):
+            metadata = {k: v.value for k, v in materialization.metadata.items()}
+    failures = [f"{f.step_key}: {f.step_failure_data.error.message.strip()}" for f in result.get_step_failure_events()]
+    keep = [
+        "added",
+        "updated",
+        "unchanged",
+        "sent",
+        "members",
+        "deduplicated",
+        "invalid_phones",
+        "shared_phones",
+        "rejected",
+        "import_requests",
+        "list_members_after",
+        "duration_seconds",
+    ]
+    emulator_bound = PHASES.get("list: POST /contacts/import", 0.0) + PHASES.get("list: poll processes", 0.0)
+    return {
+        "success": result.success,
+        "failures": failures,
+        "wall_s": round(wall, 3),
+        # Time blocked on the emulator: it parses and validates every contact inside POST /contacts/import
+        # (Brevo answers with a process id and does that later) and applies the import during a poll.
+        "emulator_bound_s": round(emulator_bound, 3),
+        "our_side_s": round(wall - emulator_bound, 3),
+        "cpu_s": round(cpu, 3),
+        "emulator_cpu_s": round(emu_cpu1 - emu_cpu0, 3) if emu_cpu0 is not None and emu_cpu1 is not None else None,
+        "steps_s": steps,
+        "phases_s": {k: round(v, 3) for k, v in sorted(PHASES.items())},
+        "import_requests": COUNTS.get("import_requests", 0),
+        "import_bytes": COUNTS.get("import_bytes", 0),
+        "list": {k: metadata.get(k) for k in keep},
+        "peak_rss_mib": peak_mib("self") if peaks_reset else None,
+        "emulator_peak_rss_mib": peak_mib(emulator_pid) if peaks_reset else None,
+        "emulator_rss_after_mib": rss_mib(emulator_pid),
+    }
+
+
+def list_size_via_api(api_url: str) -> int:
+    """The list's member count as Brevo's ``GET /contacts/lists/{id}`` reports it."""
+    response = httpx.get(f"{api_url}/contacts/lists/{LIST_ID}", headers={"api-key": API_KEY}, timeout=120)
+    response.raise_for_status()
+    body = response.json()
+    return int(body.get("uniqueSubscribers", body.get("totalSubscribers", 0)) or 0)
+
+
+def list_members_via_inspection(base_url: str) -> list[dict[str, Any]]:
+    response = httpx.get(f"{base_url}/_emulator/lists/{LIST_ID}/members", timeout=900)
+    response.raise_for_status()
+    return response.json()
+
+
+# ------------------------------------------------------------------------------------------------------
+# Reporting
+# ------------------------------------------------------------------------------------------------------
+
+
+def median(values: list[float | int | None]) -> float | None:
+    present = [v for v in values if v is not None]
+    return round(statistics.median(present), 3) if present else None
+
+
+def summarize(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    steps = sorted({k for r in runs for k in r["steps_s"]})
+    phases = sorted({k for r in runs for k in r["phases_s"]})
+    return {
+        "runs": len(runs),
+        "all_succeeded": all(r["success"] for r in runs),
+        "wall_s": median([r["wall_s"] for r in runs]),
+        "wall_s_min": min(r["wall_s"] for r in runs),
+        "wall_s_max": max(r["wall_s"] for r in runs),
+        "emulator_bound_s": median([r["emulator_bound_s"] for r in runs]),
+        "our_side_s": median([r["our_side_s"] for r in runs]),
+        "cpu_s": median([r["cpu_s"] for r in runs]),
+        "emulator_cpu_s": median([r["emulator_cpu_s"] for r in runs]),
+        "steps_s": {k: median([r["steps_s"].get(k) for r in runs]) for k in steps},
+        "phases_s": {k: median([r["phases_s"].get(k) for r in runs]) for k in phases},
+        "import_requests": median([r["import_requests"] for r in runs]),
+        "import_bytes": median([r["import_bytes"] for r in runs]),
+        "sent": median([r["list"].get("sent") for r in runs]),
+        "members": median([r["list"].get("members") for r in runs]),
+        "peak_rss_mib": median([r["peak_rss_mib"] for r in runs]),
+        "emulator_peak_rss_mib": median([r["emulator_peak_rss_mib"] for r in runs]),
+    }
+
+
+def print_table(rows: int, summary: dict[str, dict[str, Any]]) -> None:
+    print()
+    print(f"N = {rows:,} profiles; medians of {summary['a_full']['runs']} run(s)")
+    header = (
+        f"{'scenario':<34}{'wall s':>9}{'ours s':>8}{'cpu s':>8}{'emu cpu':>9}{'sent':>10}{'imports':>8}{'MB sent':>9}"
+        f"{'peak MiB':>10}{'emu MiB':>9}"
+    )
+    print(header)
+    print("-" * len(header))
+    for key, label in SCENARIOS.items():
+        s = summary[key]
+        mb = (s["import_bytes"] or 0) / 1e6
+        print(
+            f"{key + ' (' + label + ')':<34.34}{s['wall_s']:>9.2f}{s['our_side_s']:>8.2f}{s['cpu_s']:>8.2f}"
+            f"{s['emulator_cpu_s'] or 0:>9.2f}"
+            f"{int(s['sent'] or 0):>10,}{int(s['import_requests'] or 0):>8}{mb:>9.1f}"
+            f"{s['peak_rss_mib'] or 0:>10.0f}{s['emulator_peak_rss_mib'] or 0:>9.0f}"
+        )
+    full = summary["a_full"]["wall_s"]
+    per_million = full * 1_000_000 / rows
+    print(
+        f"\nfull export: {full:.1f} s for {rows:,} profiles = {per_million:.0f} s per million; the original takes up "
+        f"to {ORIGINAL_SECONDS_PER_MILLION} s per million: {ORIGINAL_SECONDS_PER_MILLION / per_million:.0f}x faster"
+    )
+    ours = summary["a_full"]["our_side_s"] * 1_000_000 / rows
+    print(
+        f"excluding the time blocked on the emulator (its synchronous parsing in POST /contacts/import and the "
+        f"polls): {ours:.0f} s per million, {ORIGINAL_SECONDS_PER_MILLION / ours:.0f}x"
+    )
+    print("Brevo's own server-side import time is not emulated: these figures are our side (reading, segmenting,")
+    print("validating, diffing, packing, sending, polling); the emulator applies each import in memory after 0.2 s.")
+    print("\nper step (median s):")
+    for key in SCENARIOS:
+        print(f"  {key:<16}" + "  ".join(f"{k}={v:.2f}" for k, v in summary[key]["steps_s"].items()))
+    print("\nwhere the time goes (median s, inside the steps):")
+    phases = sorted({p for key in SCENARIOS for p in summary[key]["phases_s"]})
+    print(f"  {'phase':<34}" + "".join(f"{k[:14]:>16}" for k in SCENARIOS))
+    for phase in phases:
+        cells = [summary[key]["phases_s"].get(phase) for key in SCENARIOS]
+        print(f"  {phase:<34}" + "".join(f"{'' if c is None else f'{c:.2f}':>16}" for c in cells))
+
+
+# ------------------------------------------------------------------------------------------------------
+# Main
+# ------------------------------------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out")
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument(
+        "--generator",
+        choices=["full", "tiled"],
+        default="full",
+        help="full: one generate_sample_profiles(N); tiled: repeat a 100k sample with renumbered ids/emails",
+    )
+    parser.add_argument("--format", choices=["csv", "parquet"], default="csv", help="profiles file read by the job")
+    parser.add_argument("--check-members", action="store_true", help="also fetch every list member (slow at 1M)")
+    parser.add_argument("--generate-only", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    out = args.out.resolve()
+
+    if args.generate_only:
+        info = generate_data(out, args.rows, args.seed, args.generator)
+        print(f"  generated in {info['generate_seconds']} s, written in {info['write_seconds']} s", flush=True)
+        return 0
+
+    data = ensure_data(out, args.rows, args.seed, args.generator)
+    paths = data_paths(out, args.rows, args.seed)
+    print(
+        f"profiles: {paths['csv']} ({data['rows']:,} rows, {data['csv_bytes'] / 1e6:.0f} MB; {data['how']}"
+        f"{'; cached' if data['cached'] else ''}; generated in {data['generate_seconds']} s)",
+        flush=True,
+    )
+
+    import dagster as dg
+
+    from ci_sendinblue.config.loading import load_settings
+    from ci_sendinblue.definitions import build_definitions
+    from ci_sendinblue.emulator.process import EmulatorProcess
+
+    instrument()
+    suffix = ".parquet" if args.format == "parquet" else ".csv"
+    current = out / f"current_{args.rows}{suffix}"
+    sources = {
+        "base": paths["parquet"] if args.format == "parquet" else paths["csv"],
+        "changed": paths["changed_csv"],
+    }
+    if args.format == "parquet":
+        import pandas as pd
+
+        changed_parquet = out / f"profiles_{args.rows}_seed{args.seed}_changed.parquet"
+        if not changed_parquet.is_file():
+            pd.read_csv(paths["changed_csv"], dtype=str, keep_default_na=False, na_values=[""]).to_parquet(
+                changed_parquet, index=False
+            )
+        sources["changed"] = changed_parquet
+
+    def place(which: str) -> None:
+        tmp = current.with_name(current.name + ".tmp")
+        shutil.copyfile(sources[which], tmp)
+        os.replace(tmp, current)
+
+    runs: dict[str, list[dict[str, Any]]] = {key: [] for key in SCENARIOS}
+    checks: list[dict[str, Any]] = []
+    os.environ["SENDINBLUE_API_KEY"] = API_KEY
+    emulator = EmulatorProcess(
+        api_key=API_KEY,
+        lists={LIST_ID: "Bench"},
+        attributes=ATTRIBUTES,
+        process_delay=0.2,
+        contacts_rate=None,
+        hourly_budget=None,
+    )
+    with emulator:
+        emulator._client = httpx.Client(base_url=emulator.base_url, timeout=900)  # inspection calls at 1M rows
+        assert emulator._proc is not None
+        emulator_pid = emulator._proc.pid
+        place("base")
+        config = write_config(out, current, emulator.api_url, args.rows)
+        defs = build_definitions(load_settings(config))
+        print(f"config: {config}; emulator {emulator.api_url} (pid {emulator_pid})", flush=True)
+        for repetition in range(1, args.repeat + 1):
+            emulator.reset(
+                lists={LIST_ID: "Bench"},
+                attributes=ATTRIBUTES,
+                process_delay=0.2,
+                contacts_rate=None,
+                hourly_budget=None,
+            )
+            place("base")
+            with (
+                tempfile.TemporaryDirectory(prefix="ci-sb-bench-") as home,
+                dg.DagsterInstance.local_temp(tempdir=home, overrides={"telemetry": {"enabled": False}}) as instance,
+            ):
+                for key in SCENARIOS:
+                    if key == "c_1pct_changed":
+                        place("changed")
+                    run = run_job(defs, instance, emulator_pid)
+                    run["repetition"] = repetition
+                    runs[key].append(run)
+                    lst = run["list"]
+                    print(
+                        f"[{repetition}/{args.repeat}] {key:<15} {'ok' if run['success'] else 'FAILED'} "
+                        f"wall {run['wall_s']:.2f} s, cpu {run['cpu_s']:.2f} s, steps {run['steps_s']}, "
+                        f"sent {lst.get('sent')}, imports {run['import_requests']}, "
+                        f"{run['import_bytes'] / 1e6:.1f} MB, peak {run['peak_rss_mib']} MiB, "
+                        f"emulator peak {run['emulator_peak_rss_mib']} MiB",
+                        flush=True,
+                    )
+                    for failure in run["failures"]:
+                        print(f"    FAILED {failure}", flush=True)
+                    check = {"repetition": repetition, "scenario": key, "members_metadata": lst.get("members")}
+                    check["list_size_api"] = list_size_via_api(emulator.api_url)
+                    if key == "a_full" and (args.check_members or repetition == 1):
+                        members = list_members_via_inspection(emulator.base_url)
+                        check["list_members_inspection"] = len(members)
+                        check["distinct_member_emails"] = len({m["email"] for m in members})
+                        del members
+                    check["ok"] = run["success"] and all(
+                        check[k] == check["members_metadata"]
+                        for k in ("list_size_api", "list_members_inspection", "distinct_member_emails")
+                        if k in check
+                    )
+                    if key == "b_unchanged":
+                        check["ok"] = check["ok"] and run["import_requests"] == 0 and lst.get("sent") == 0
+                    checks.append(check)
+                    if not check["ok"]:
+                        print(f"    CHECK FAILED: {check}", flush=True)
+            place("base")
+
+    summary = {key: summarize(value) for key, value in runs.items()}
+    print_table(args.rows, summary)
+    full = summary["a_full"]["wall_s"]
+    result = {
+        "rows": args.rows,
+        "repeat": args.repeat,
+        "format": args.format,
+        "data": data,
+        "machine": {
+            "cpus": os.cpu_count(),
+            "memory_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "load_average_at_end": os.getloadavg(),
+        },
+        "emulator": {"process_delay_s": 0.2, "rate_limits": "off", "server_side_import_time": "not emulated"},
+        "original_seconds_per_million": ORIGINAL_SECONDS_PER_MILLION,
+        "full_export_seconds_per_million": round(full * 1_000_000 / args.rows, 1),
+        "factor_vs_original": round(ORIGINAL_SECONDS_PER_MILLION / (full * 1_000_000 / args.rows), 1),
+        "our_side_seconds_per_million": round(summary["a_full"]["our_side_s"] * 1_000_000 / args.rows, 1),
+        "factor_vs_original_our_side": round(
+            ORIGINAL_SECONDS_PER_MILLION / (summary["a_full"]["our_side_s"] * 1_000_000 / args.rows), 1
+        ),
+        "benchmark_process_max_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "summary": summary,
+        "checks": checks,
+        "runs": runs,
+    }
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "results.json").write_text(json.dumps(result, indent=2, default=str))
+    (out / f"results_{args.rows}.json").write_text(json.dumps(result, indent=2, default=str))
+    print(f"\nbenchmark process max RSS (whole run): {result['benchmark_process_max_rss_mib']} MiB")
+    print(f"checks: {sum(c['ok'] for c in checks)}/{len(checks)} passed")
+    print(f"results: {out / 'results.json'}")
+    return 0 if all(c["ok"] for c in checks) else 1
+
+
+if __name__ == "__main__":
+    with contextlib.suppress(KeyboardInterrupt):
+        sys.exit(main())
