@@ -3,7 +3,7 @@
 Only the email (the key Brevo also uses), the hash of the attributes sent and timestamps are stored: no
 attribute in clear (personal-data minimisation), and nothing here logs an email address.
 
-Each write is ONE transaction: the lead's code records upserts once Brevo confirmed the imports and removals
+Each write is ONE transaction: the list asset records upserts once Brevo confirmed the imports and removals
 once Brevo answered them. A failed or killed run therefore leaves the previous state untouched and the next
 run re-sends the same changes, which is harmless because imports are idempotent.
 
@@ -33,13 +33,11 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import repeat
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -82,22 +80,6 @@ class ExportSummary:
     updated_at: datetime
     last_run_at: datetime | None = None
     segment_counts: dict[str, int] = field(default_factory=dict)
-
-
-def default_state_url(dagster_home: str | None = None) -> str:
-    """SQLite file ``<DAGSTER_HOME>/ci_sendinblue/sync_state.db``, creating the folder.
-
-    ``dagster_home`` defaults to the ``DAGSTER_HOME`` environment variable; when that is unset or empty the
-    state goes to ``./.dagster_home/ci_sendinblue/`` under the current directory (where ``dagster dev``
-    keeps its own files when ``DAGSTER_HOME`` is unset), so it survives between runs on one machine. The
-    state sits next to Dagster's own storage because it belongs to the same deployment: deleting it only
-    costs one full re-send.
-    """
-    home = dagster_home or os.environ.get("DAGSTER_HOME") or ""
-    base = Path(home).expanduser() if home.strip() else Path.cwd() / ".dagster_home"
-    folder = (base / "ci_sendinblue").resolve()
-    folder.mkdir(parents=True, exist_ok=True)
-    return sa.engine.URL.create("sqlite", database=str(folder / "sync_state.db")).render_as_string()
 
 
 class SyncStateStore:

@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from ci_sendinblue.sendinblue.sync_state import STATE_TABLE, SyncStateStore, default_state_url
+from ci_sendinblue.sendinblue.sync_state import STATE_TABLE, SyncStateStore
 
 from .conftest import StateBackend
 
@@ -328,28 +328,6 @@ def test_state_is_unchanged_when_the_process_is_killed_mid_write(
 
 
 # -- where the state lives by default -------------------------------------------------------------------------
-
-
-def test_the_default_state_is_a_sqlite_file_under_dagster_home(tmp_path: Path) -> None:
-    url = default_state_url(str(tmp_path / "dagster"))
-    assert url == f"sqlite:///{tmp_path / 'dagster' / 'ci_sendinblue' / 'sync_state.db'}"
-    assert (tmp_path / "dagster" / "ci_sendinblue").is_dir()
-
-
-def test_the_default_state_follows_the_dagster_home_variable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "from-env"))
-    assert default_state_url() == f"sqlite:///{tmp_path / 'from-env' / 'ci_sendinblue' / 'sync_state.db'}"
-
-
-def test_without_dagster_home_the_state_goes_under_the_current_folder(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.delenv("DAGSTER_HOME", raising=False)
-    monkeypatch.chdir(tmp_path)
-    url = default_state_url(None)
-    assert url == f"sqlite:///{tmp_path.resolve() / '.dagster_home' / 'ci_sendinblue' / 'sync_state.db'}"
-    with SyncStateStore(url) as store:
-        assert store.member_count("newsletter") == 0
 
 
 def test_sqlite_state_uses_write_ahead_logging(tmp_path: Path) -> None:
