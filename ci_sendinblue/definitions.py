@@ -11,15 +11,18 @@ from ci_sendinblue.profiles.sensors import build_profiles_sensor
 from ci_sendinblue.segments.assets import build_segment_assets
 from ci_sendinblue.sendinblue.assets import SYNC_STATE, build_list_assets, resource_key
 from ci_sendinblue.sendinblue.resources import SendinblueResource, SyncStateResource
-from ci_sendinblue.sendinblue.schedules import all_exports_job, build_export_jobs, build_export_schedules
+from ci_sendinblue.sendinblue.schedules import (
+    ALL_EXPORTS_JOB,
+    all_exports_job,
+    build_export_jobs,
+    build_export_schedules,
+)
 
 
 def build_definitions(settings: Settings) -> dg.Definitions:
     """Assemble the domains. Runs execute in process: the graph is a handful of pandas steps, and starting a
     process per step would cost more than the steps themselves."""
     exports = settings.enabled_exports()
-    jobs = build_export_jobs(settings)
-    refresh_all = all_exports_job(settings)
     return dg.Definitions(
         assets=[
             build_customer_profiles(settings.profiles),
@@ -37,9 +40,9 @@ def build_definitions(settings: Settings) -> dg.Definitions:
                 url=dg.EnvVar(settings.state.url_env) if settings.state.url_env else settings.state.url
             ),
         },
-        jobs=[*jobs, refresh_all],
-        schedules=build_export_schedules(settings, jobs),
-        sensors=[build_profiles_sensor(settings.profiles, refresh_all)],
+        jobs=[*build_export_jobs(settings), all_exports_job(settings)],
+        schedules=build_export_schedules(settings),
+        sensors=[build_profiles_sensor(settings.profiles, ALL_EXPORTS_JOB)],
         executor=dg.in_process_executor,
     )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import os
+from pathlib import Path
 
 import dagster as dg
 
@@ -96,7 +97,6 @@ def test_the_api_key_is_an_environment_variable_not_a_value(write_project):
 def test_dagster_validates_the_workspace_from_the_command_line(tmp_path):
     import subprocess
     import sys
-    from pathlib import Path
 
     root = Path(__file__).resolve().parent.parent
     (tmp_path / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
@@ -110,3 +110,17 @@ def test_dagster_validates_the_workspace_from_the_command_line(tmp_path):
     )
     assert completed.returncode == 0, completed.stderr[-2000:]
     assert "All code locations passed validation" in completed.stdout + completed.stderr
+
+
+def test_the_package_uses_only_dagsters_public_api():
+    """Private modules (``dagster._...``) change without notice between Dagster releases."""
+    import ci_sendinblue
+
+    package = Path(ci_sendinblue.__file__).parent
+    private = [
+        f"{path.relative_to(package)}:{number}"
+        for path in sorted(package.rglob("*.py"))
+        for number, line in enumerate(path.read_text().splitlines(), start=1)
+        if line.lstrip().startswith(("from dagster._", "import dagster._"))
+    ]
+    assert private == []

@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from dagster._utils.schedules import is_valid_cron_string  # the check ScheduleDefinition itself applies
+import dagster as dg
 from pydantic import (
     AnyHttpUrl,
     BaseModel,
@@ -236,7 +236,7 @@ class ExportSettings(StrictModel):
     @field_validator("schedule")
     @classmethod
     def _valid_cron(cls, schedule: str | None) -> str | None:
-        if schedule is not None and not is_valid_cron_string(schedule):
+        if schedule is not None and not is_valid_cron(schedule):
             raise ValueError(f"'{schedule}' is not a cron expression such as '0 2 * * *'")
         return schedule
 
@@ -248,6 +248,16 @@ class ExportSettings(StrictModel):
     def attribute_columns(self) -> dict[str, str]:
         """Brevo attribute name (upper case, as Brevo stores it) → profile column."""
         return {a.upper(): c for a, c in self.mapping.items() if a != "email"}
+
+
+def is_valid_cron(expression: str) -> bool:
+    """Whether Dagster accepts ``expression`` as a schedule: asks ``ScheduleDefinition`` itself (public API),
+    so the configuration refuses exactly what the schedule would, whatever the Dagster version."""
+    try:
+        dg.ScheduleDefinition(name="cron_probe", cron_schedule=expression, job_name="cron_probe")
+    except dg.DagsterInvalidDefinitionError:
+        return False
+    return True
 
 
 class StateSettings(StrictModel):

@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import dagster as dg
 
 from ci_sendinblue.config.models import ProfilesSettings
 
-if TYPE_CHECKING:
-    from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
 
+def build_profiles_sensor(profiles: ProfilesSettings, job_name: str) -> dg.SensorDefinition:
+    """A sensor that starts ``job_name`` (a job of the same Definitions) when the profiles file changes."""
 
-def build_profiles_sensor(profiles: ProfilesSettings, job: UnresolvedAssetJobDefinition) -> dg.SensorDefinition:
     @dg.sensor(
         name="profiles_file_changed_sensor",
-        job=job,
+        job_name=job_name,
         minimum_interval_seconds=30,
         default_status=dg.DefaultSensorStatus.RUNNING if profiles.watch else dg.DefaultSensorStatus.STOPPED,
-        description=f"Starts {job.name} when {profiles.path.name} changes (size or modification time).",
+        description=f"Starts {job_name} when {profiles.path.name} changes (size or modification time).",
     )
     def profiles_file_changed_sensor(context: dg.SensorEvaluationContext):
         try:
