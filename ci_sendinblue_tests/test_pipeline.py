@@ -8,7 +8,7 @@ import dagster as dg
 import pandas as pd
 import pytest
 
-from ci_sendinblue.config.loading import load_settings
+from ci_sendinblue.config.loading import ProfilesNotCheckedWarning, load_settings
 from ci_sendinblue.definitions import build_definitions
 from ci_sendinblue.sendinblue.assets import list_key
 from ci_sendinblue.sendinblue.resources import SyncStateResource
@@ -173,3 +173,26 @@ def test_a_contact_brevo_counts_as_invalid_is_isolated_and_not_recorded(write_pr
     dg.materialize(list(defs.assets or []), resources=resources, instance=instance)
     resent = [item["email"] for body in fake.import_bodies[imports_before:] for item in body["jsonBody"]]
     assert resent == ["zoe@example.org"], "only the refused contact is tried again"
+
+
+def test_without_the_profiles_file_the_code_location_loads_and_the_run_fails_naming_the_path(write_project):
+    path = write_project()
+    profiles = path.parent / "profiles.csv"
+    profiles.unlink()
+    with pytest.warns(ProfilesNotCheckedWarning):
+        defs = build_definitions(load_settings(path))
+    dg.Definitions.validate_loadable(defs)
+    assert defs.resolve_schedule_def("newsletter_schedule")
+    assert defs.resolve_sensor_def("profiles_file_changed_sensor")
+    graph = defs.resolve_asset_graph()
+    assert dg.AssetKey(["sendinblue", "newsletter"]) in graph.get_all_asset_keys()
+    assert "does not exist" in graph.get(dg.AssetKey("customer_profiles")).description
+
+    fake = FakeBrevo()
+    result = materialize(path, fake)
+    assert not result.success
+    [failure] = result.get_step_failure_events()
+    assert failure.step_key == "customer_profiles"
+    message = failure.step_failure_data.error.message
+    assert "profiles.path" in message and f"{profiles} does not exist" in message
+    assert fake.requests == []

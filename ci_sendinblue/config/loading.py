@@ -1,13 +1,20 @@
 """Loading and cross-checking the configuration file.
 
 Pydantic checks each value; this module checks what only the whole file (and the profiles' header) can tell:
-that exports name existing connections and segments, and that every column a rule or a mapping names exists.
-Every problem is reported with the key path the user has to edit.
+that exports name existing connections and segments, that each export sends the email column its segments
+validate, and that every column a rule or a mapping names exists. Every problem is reported with the key path
+the user has to edit.
+
+A profiles file that cannot be opened at load time (an upstream job has not written it yet, a share is down)
+does not stop the load: its columns are then not checked, a ``ProfilesNotCheckedWarning`` says why, and the
+run that needs the file fails naming the path and the reason. Dagster keeps showing the schedules, sensors
+and assets meanwhile.
 """
 
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,10 +23,15 @@ import yaml
 from pydantic import ValidationError
 
 from ci_sendinblue.config.models import AllOf, AnyOf, Condition, FieldCondition, NotOf, Settings
-from ci_sendinblue.profiles.sources import ProfilesFileError, read_profile_columns
+from ci_sendinblue.profiles.sources import ProfilesFileError, ProfilesUnavailable, read_profile_columns
 
 CONFIG_ENV = "CI_SENDINBLUE_CONFIG"
 BUNDLED_CONFIG = Path(__file__).resolve().parent.parent / "examples" / "ci_sendinblue.yaml"
+
+
+class ProfilesNotCheckedWarning(UserWarning):
+    """The profiles file could not be opened at load time, so the columns the configuration names were not
+    checked against it."""
 
 
 class ConfigError(Exception):
@@ -48,7 +60,7 @@ def load_settings(path: Path | None = None) -> Settings:
     if not profiles_path.is_absolute():
         profiles_path = (source.parent / profiles_path).resolve()
     settings = settings.model_copy(update={"profiles": settings.profiles.model_copy(update={"path": profiles_path})})
-    problems = list(_reference_problems(settings))
+    problems = list(dict.fromkeys(_reference_problems(settings)))  # a shared setting's problem once
     if problems:
         raise ConfigError(source, problems)
     return settings
@@ -86,18 +98,29 @@ def _describe(error: Any) -> str:
 
 
 def _reference_problems(settings: Settings) -> Iterator[str]:
+    columns: set[str] | None = None
     try:
         columns = set(read_profile_columns(settings.profiles.path))
+    except ProfilesUnavailable as error:
+        warnings.warn(
+            f"profiles.path: {error}; the columns the configuration names are checked when a run reads it",
+            ProfilesNotCheckedWarning,
+            stacklevel=3,
+        )
     except ProfilesFileError as error:
         yield f"profiles.path: {error}"
-        columns = None
 
     if columns is not None and settings.profiles.key not in columns:
         yield f"profiles.key: column '{settings.profiles.key}' is not in the profiles ({_listing(columns)})"
 
     for name, segment in settings.segments.items():
+        email, email_setting = _email_column(settings, name)
+        if email == settings.profiles.key:
+            yield f"{email_setting}: the email column '{email}' cannot also be the profile key"
         if columns is None:
-            break
+            continue
+        if email not in columns:
+            yield f"{email_setting}: column '{email}' is not in the profiles ({_listing(columns)})"
         for where, condition in _leaves(segment.where, f"segments.{name}.where"):
             if condition.field not in columns:
                 yield f"{where}.field: column '{condition.field}' is not in the profiles ({_listing(columns)})"
@@ -114,6 +137,15 @@ def _reference_problems(settings: Settings) -> Iterator[str]:
                 yield (
                     f"{prefix}.segments[{index}]: no segment named '{segment}' (defined: {_listing(settings.segments)})"
                 )
+                continue
+            email, email_setting = _email_column(settings, segment)
+            if export.email_column != email:
+                yield (
+                    f"{prefix}.mapping.email: column '{export.email_column}' is not the email column of "
+                    f"segment '{segment}' ('{email}', from {email_setting}): the segment validates that "
+                    f"column's addresses, so map email to '{email}' or set {email_setting} to "
+                    f"'{export.email_column}'"
+                )
         if columns is not None:
             for attribute, column in export.mapping.items():
                 if column not in columns:
@@ -121,16 +153,11 @@ def _reference_problems(settings: Settings) -> Iterator[str]:
             if export.phone_region_column and export.phone_region_column not in columns:
                 yield f"{prefix}.phone_region_column: column '{export.phone_region_column}' is not in the profiles"
 
-    yield from _email_column_conflicts(settings)
 
-
-def _email_column_conflicts(settings: Settings) -> Iterator[str]:
-    """A segment validates one email column, so every export that sends it must map the email to that column."""
-    for segment in settings.segments:
-        users = [(n, e.email_column) for n, e in settings.exports.items() if segment in e.segments]
-        if len({column for _, column in users}) > 1:
-            described = ", ".join(f"exports.{n}.mapping.email is '{c}'" for n, c in users)
-            yield f"segments.{segment}: its exports disagree on the email column ({described})"
+def _email_column(settings: Settings, segment: str) -> tuple[str, str]:
+    """A segment's email column and the setting it comes from."""
+    own = settings.segments[segment].email is not None
+    return settings.segment_email_column(segment), f"segments.{segment}.email" if own else "profiles.email"
 
 
 def _leaves(condition: Condition, where: str) -> Iterator[tuple[str, FieldCondition]]:

@@ -138,7 +138,7 @@ class ProfilesSettings(StrictModel):
     email: str = Field(
         default="Email",
         min_length=1,
-        description="Email column of segments that no export uses (exports name theirs in their mapping).",
+        description="Email column of every segment that does not name its own.",
     )
     max_invalid_key_share: float = Field(default=0.05, ge=0, le=1)
     watch: bool = Field(default=True, description="Start a refresh of every export when the file changes.")
@@ -154,6 +154,11 @@ class ProfilesSettings(StrictModel):
 class SegmentSettings(StrictModel):
     description: str = ""
     where: Condition
+    email: str | None = Field(
+        default=None,
+        min_length=1,
+        description="Column whose address the segment validates and its exports send; default profiles.email.",
+    )
     max_rejected_share: float = Field(
         default=0.05,
         ge=0,
@@ -309,7 +314,6 @@ class Settings(StrictModel):
     def enabled_exports(self) -> dict[str, ExportSettings]:
         return {name: export for name, export in self.exports.items() if export.enabled}
 
-    def email_column_of(self, segment: str) -> str:
-        """The email column of a segment: the one its exports map, else the profiles' default."""
-        columns = {e.email_column for e in self.exports.values() if segment in e.segments}
-        return columns.pop() if columns else self.profiles.email
+    def segment_email_column(self, segment: str) -> str:
+        """The email column a segment validates: its own, else the profiles' one. Exports map the same."""
+        return self.segments[segment].email or self.profiles.email

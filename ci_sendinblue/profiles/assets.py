@@ -5,18 +5,28 @@ import pandas as pd
 
 from ci_sendinblue.config.models import ProfilesSettings
 from ci_sendinblue.profiles.checks import key_check_result, key_check_spec
-from ci_sendinblue.profiles.sources import ProfilesFileError, read_profiles
+from ci_sendinblue.profiles.sources import ProfilesFileError, read_profiles, unavailable_reason
 
 CUSTOMER_PROFILES = dg.AssetKey("customer_profiles")
 
 
 def build_customer_profiles(profiles: ProfilesSettings) -> dg.AssetsDefinition:
+    description = (
+        f"Unified customer profiles from {profiles.path.name}, keyed by {profiles.key}. Profiles with a "
+        "missing or shared key are left out and reported."
+    )
+    unavailable = unavailable_reason(profiles.path)
+    if unavailable:
+        description += (
+            f"\n\nWhen this code location loaded, the {unavailable}: the columns the configuration names "
+            "were not checked, and a run fails until the file is there."
+        )
+
     @dg.asset(
         key=CUSTOMER_PROFILES,
         group_name="profiles",
         kinds={"pandas", profiles.path.suffix.lstrip(".").lower()},
-        description=f"Unified customer profiles from {profiles.path.name}, keyed by {profiles.key}. Profiles "
-        "with a missing or shared key are left out and reported.",
+        description=description,
         metadata={"path": dg.MetadataValue.path(str(profiles.path)), "key": profiles.key},
         check_specs=[key_check_spec(CUSTOMER_PROFILES)],
     )
@@ -25,7 +35,9 @@ def build_customer_profiles(profiles: ProfilesSettings) -> dg.AssetsDefinition:
         try:
             frame = read_profiles(profiles.path)
         except ProfilesFileError as error:
-            raise dg.Failure(description=f"Cannot read the profiles: {error}", allow_retries=False) from None
+            raise dg.Failure(
+                description=f"Cannot read the profiles (profiles.path): {error}", allow_retries=False
+            ) from None
         keys = frame[profiles.key].astype("string").str.strip()
         missing = keys.isna() | (keys == "")
         duplicated = keys.duplicated(keep=False) & ~missing

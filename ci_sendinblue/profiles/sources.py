@@ -18,6 +18,20 @@ class ProfilesFileError(Exception):
     """The profiles file is missing, empty, or not what its extension says."""
 
 
+class ProfilesUnavailable(ProfilesFileError):
+    """The profiles file cannot be opened (not there yet, no permission, a share that is down): nothing is
+    known of its content, so the code location still loads and the run that needs the file fails."""
+
+
+def unavailable_reason(path: Path) -> str | None:
+    """Why the profiles file cannot be opened now, or None when it can."""
+    try:
+        _require_file(path)
+    except ProfilesUnavailable as error:
+        return str(error)
+    return None
+
+
 def read_profile_columns(path: Path) -> list[str]:
     """The column names alone, cheap enough to check the configuration against at definition load."""
     _require_file(path)
@@ -92,5 +106,12 @@ def _refuse_nul_bytes(path: Path, *, whole: bool, chunk: int = 1 << 20) -> None:
 
 
 def _require_file(path: Path) -> None:
-    if not path.is_file():
-        raise ProfilesFileError(f"profiles file {path} does not exist")
+    try:
+        if path.is_file():
+            with path.open("rb"):
+                return
+    except OSError as error:
+        raise ProfilesUnavailable(f"profiles file {path} cannot be opened ({error.strerror})") from error
+    if path.exists():
+        raise ProfilesUnavailable(f"profiles file {path} is not a file")
+    raise ProfilesUnavailable(f"profiles file {path} does not exist")

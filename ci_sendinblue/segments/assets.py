@@ -27,7 +27,7 @@ def build_segment_assets(settings: Settings) -> list[dg.AssetsDefinition]:
 def build_segment_asset(name: str, segment: SegmentSettings, settings: Settings) -> dg.AssetsDefinition:
     key = segment_key(name)
     key_column = settings.profiles.key
-    email_column = settings.email_column_of(name)
+    email_column = settings.segment_email_column(name)
     schema = segment_members_schema(key_column, email_column).set_name(f"{name}_members")
     mask = settings.mask_personal_data
 

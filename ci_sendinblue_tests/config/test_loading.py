@@ -9,7 +9,14 @@ from typing import Any
 
 import pytest
 
-from ci_sendinblue.config.loading import BUNDLED_CONFIG, CONFIG_ENV, ConfigError, config_path, load_settings
+from ci_sendinblue.config.loading import (
+    BUNDLED_CONFIG,
+    CONFIG_ENV,
+    ConfigError,
+    ProfilesNotCheckedWarning,
+    config_path,
+    load_settings,
+)
 from ci_sendinblue_tests.conftest import base_config
 
 
@@ -102,10 +109,18 @@ def test_a_key_column_the_profiles_lack_is_refused(write_project):
     assert problem.startswith("profiles.key: column 'Id' is not in the profiles")
 
 
-def test_a_missing_profiles_file_is_named(write_project):
+def test_a_missing_profiles_file_does_not_stop_the_load_and_a_warning_names_it(write_project):
     config = edited(lambda c: c["profiles"].update(path="nowhere.csv"))
-    [problem] = problems_of(write_project, config)
-    assert problem.startswith("profiles.path: profiles file") and "nowhere.csv does not exist" in problem
+    with pytest.warns(ProfilesNotCheckedWarning, match=r"profiles\.path: profiles file .*nowhere\.csv does not exist"):
+        settings = load_settings(write_project(config))
+    assert settings.profiles.path.name == "nowhere.csv"
+
+
+def test_a_profiles_file_that_is_there_but_broken_still_stops_the_load(write_project, tmp_path):
+    path = write_project()
+    (tmp_path / "profiles.csv").write_bytes(b"")
+    [problem] = problems_of(lambda config: path, {})
+    assert problem.startswith("profiles.path:") and "is empty" in problem
 
 
 def test_a_plain_http_url_to_another_machine_is_refused(write_project):
@@ -126,14 +141,45 @@ def test_a_segment_name_that_cannot_be_an_asset_name_is_refused(write_project):
     assert problem.startswith("segments: 'high-value' must start with a letter")
 
 
-def test_exports_that_disagree_on_a_shared_segments_email_column_are_refused(write_project):
+def test_a_mapping_whose_email_column_differs_from_the_segments_is_refused_with_its_key_path(write_project):
     def change(config: dict[str, Any]) -> None:
         other = copy.deepcopy(config["exports"]["newsletter"])
-        other.update(list_id=13, mapping={"email": "FirstName"})
+        other.update(list_id=13, segments=["platinum"], mapping={"email": "FirstName"})
         config["exports"]["other"] = other
 
-    problems = problems_of(write_project, edited(change))
-    assert problems[0].startswith("segments.seattle_high_value: its exports disagree on the email column")
+    [problem] = problems_of(write_project, edited(change))
+    assert problem.startswith(
+        "exports.other.mapping.email: column 'FirstName' is not the email column of segment 'platinum' "
+        "('Email', from profiles.email)"
+    )
+
+
+def test_a_segment_may_name_its_own_email_column_and_its_exports_must_send_it(write_project, profiles_frame):
+    def change(config: dict[str, Any]) -> None:
+        config["segments"]["platinum"]["email"] = "WorkEmail"
+        config["exports"]["newsletter"]["segments"] = ["platinum"]
+        config["exports"]["newsletter"]["mapping"]["email"] = "WorkEmail"
+
+    profiles = profiles_frame.assign(WorkEmail=profiles_frame["Email"])
+    settings = load_settings(write_project(edited(change), profiles))
+    assert settings.segment_email_column("platinum") == "WorkEmail"
+    assert settings.segment_email_column("seattle_high_value") == "Email"
+
+
+def test_a_segment_email_column_the_profiles_lack_is_named_with_its_key_path(write_project):
+    problems = problems_of(write_project, edited(lambda c: c["profiles"].update(email="Mail")))
+    assert problems[0].startswith("profiles.email: column 'Mail' is not in the profiles")
+    assert all(not p.startswith("profiles.email") for p in problems[1:]), "said once, for every segment using it"
+    assert problems[1].startswith("exports.newsletter.mapping.email: column 'Email' is not the email column")
+
+
+def test_the_email_column_cannot_be_the_profile_key(write_project):
+    def change(config: dict[str, Any]) -> None:
+        config["segments"]["platinum"]["email"] = "CustomerId"
+        del config["exports"]["newsletter"]
+
+    [problem] = problems_of(write_project, edited(change))
+    assert problem == "segments.platinum.email: the email column 'CustomerId' cannot also be the profile key"
 
 
 def test_every_problem_is_reported_at_once(write_project):

@@ -207,7 +207,6 @@ FILE_CASES: dict[str, tuple[str, Any, tuple[str, ...]]] = {
         lambda p: ",".join(c for c in COLUMNS if c != "CustomerId").encode() + b"\n",
         ("profiles.key: column 'CustomerId' is not in the profiles",),
     ),
-    "missing_file": ("profiles.csv", None, ("profiles.path:", "profiles.csv does not exist")),
 }
 
 
@@ -245,6 +244,8 @@ RUN_FILE_CASES: dict[str, tuple[Any, tuple[str, ...]]] = {
         lambda p: p.write_bytes(parquet_bytes(p.parent)),
         ("binary file with a .csv name",),
     ),
+    # A file that is not there when the code loads does not stop the load (the schedules stay); its run fails.
+    "missing_file": (lambda p: p.unlink(), ("profiles.path", "profiles.csv does not exist")),
     "nul_byte_after_the_first_megabyte": (
         lambda p: p.write_text(p.read_text() + "\n" * (1 << 20) + '"G9","An\x00n","B","g9@example.com"\n'),
         ("contains a NUL byte",),
