@@ -10,7 +10,7 @@ import dagster as dg
 
 from ci_sendinblue.config.loading import BUNDLED_CONFIG, load_settings
 from ci_sendinblue.definitions import build_definitions
-from ci_sendinblue_tests.conftest import base_config
+from ci_sendinblue_tests.helpers import base_config
 
 
 def test_the_bundled_example_loads():

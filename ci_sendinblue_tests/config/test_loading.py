@@ -17,7 +17,7 @@ from ci_sendinblue.config.loading import (
     config_path,
     load_settings,
 )
-from ci_sendinblue_tests.conftest import base_config
+from ci_sendinblue_tests.helpers import base_config
 
 
 def problems_of(write_project: Callable[..., Path], config: dict[str, Any]) -> list[str]:

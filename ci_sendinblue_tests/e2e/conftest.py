@@ -3,23 +3,17 @@ materialize the project's asset graph against it through Dagster."""
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
 import pytest
-import yaml
 
 from ci_sendinblue.config.loading import load_settings
 from ci_sendinblue.definitions import build_definitions
 from ci_sendinblue.emulator.process import EmulatorProcess
-from ci_sendinblue_tests.conftest import base_config
-
-API_KEY = "e2e-key-5f3a9c1d7e"
-KEY_ENV = "SENDINBLUE_API_KEY"
+from ci_sendinblue_tests.helpers import API_KEY, ATTRIBUTES, KEY_ENV, Run, e2e_config
 
 
 @pytest.fixture(scope="session")
@@ -32,45 +26,12 @@ def emulator_process() -> Iterator[EmulatorProcess]:
 def emulator(emulator_process: EmulatorProcess) -> EmulatorProcess:
     emulator_process.reset(
         lists={12: "Newsletter"},
-        attributes=["FIRSTNAME", "LASTNAME", "SMS"],
+        attributes=ATTRIBUTES,
         process_delay=0.05,
         contacts_rate=None,
         hourly_budget=None,
     )
     return emulator_process
-
-
-def e2e_config(api_url: str, **export_changes: Any) -> dict[str, Any]:
-    config = copy.deepcopy(base_config())
-    config["connections"]["brevo"].update(
-        api_url=api_url,
-        process_poll_initial=0.02,
-        process_poll_max=0.1,
-        retry_timeout=20,
-        other_requests_per_hour=1_000_000,
-        contacts_requests_per_second=1_000,
-    )
-    config["segments"]["platinum"]["max_rejected_share"] = 0.5  # sample data is messy on purpose
-    config["exports"]["newsletter"].update(export_changes)
-    return config
-
-
-@dataclass
-class Run:
-    result: dg.ExecuteInProcessResult
-    instance: dg.DagsterInstance
-
-    @property
-    def failure_message(self) -> str:
-        return "\n".join(e.step_failure_data.error.message for e in self.result.get_step_failure_events())
-
-    def metadata(self, key: dg.AssetKey) -> dict[str, Any]:
-        [event] = [
-            e.event_specific_data.materialization
-            for e in self.result.get_asset_materialization_events()
-            if e.event_specific_data.materialization.asset_key == key
-        ]
-        return {k: v.value for k, v in event.metadata.items()}
 
 
 @pytest.fixture
@@ -96,8 +57,3 @@ def run_pipeline(
         return Run(result, instance)
 
     return run
-
-
-def write_yaml(path: Path, config: dict[str, Any]) -> Path:
-    path.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
-    return path

@@ -7,40 +7,13 @@ import subprocess
 import sys
 
 import dagster as dg
-import pandas as pd
 import pytest
 
 from ci_sendinblue.profiles.sample import generate_sample_profiles
-from ci_sendinblue.segments.emails import normalize_emails
-from ci_sendinblue.sendinblue.phones import normalize_phones
-from ci_sendinblue_tests.e2e.conftest import API_KEY, KEY_ENV, e2e_config, write_yaml
+from ci_sendinblue_tests.helpers import API_KEY, KEY_ENV, e2e_config, expected_members, write_yaml
 
 pytestmark = pytest.mark.e2e
 NEWSLETTER = dg.AssetKey(["sendinblue", "newsletter"])
-
-
-def expected_members(profiles: pd.DataFrame) -> dict[str, dict[str, str]]:
-    """What the test config's export should leave in the list, computed independently of the pipeline."""
-    values = pd.to_numeric(profiles["LifetimeValue"], errors="coerce")
-    in_segment = (profiles["City"].isin(["Seattle", "Redmond"]) & (values > 1000)) | (
-        profiles["LoyaltyTier"] == "Platinum"
-    )
-    chosen = profiles[in_segment].copy()
-    chosen["email"], reasons = normalize_emails(chosen["Email"])
-    chosen = chosen[reasons.isna()]
-    # Segment order: seattle_high_value first, then platinum; within a segment, profile order.
-    first_segment = chosen["City"].isin(["Seattle", "Redmond"]) & (pd.to_numeric(chosen["LifetimeValue"]) > 1000)
-    chosen = pd.concat([chosen[first_segment], chosen[~first_segment]]).drop_duplicates("email")
-    phones, _ = normalize_phones(chosen["Phone"], chosen["Country"])
-    phones = phones.mask(phones.duplicated() & phones.notna())
-    members = {}
-    for (_, row), phone in zip(chosen.iterrows(), phones, strict=True):
-        attributes = {"FIRSTNAME": row["FirstName"], "LASTNAME": row["LastName"]}
-        attributes = {k: v.strip() for k, v in attributes.items() if isinstance(v, str) and v.strip()}
-        if isinstance(phone, str):
-            attributes["SMS"] = phone
-        members[row["email"]] = attributes
-    return members
 
 
 def listed(emulator, list_id: int = 12) -> dict[str, dict[str, str]]:

@@ -14,8 +14,7 @@ import dagster as dg
 import pytest
 
 from ci_sendinblue.profiles.sample import generate_sample_profiles
-from ci_sendinblue_tests.e2e.conftest import API_KEY, KEY_ENV, e2e_config, write_yaml
-from ci_sendinblue_tests.e2e.test_export_over_http import expected_members
+from ci_sendinblue_tests.helpers import API_KEY, KEY_ENV, e2e_config, expected_members, write_yaml
 
 pytestmark = pytest.mark.e2e
 NEWSLETTER = dg.AssetKey(["sendinblue", "newsletter"])

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from ci_sendinblue.profiles.sample import generate_sample_profiles
-from ci_sendinblue_tests.e2e.conftest import API_KEY, e2e_config
+from ci_sendinblue_tests.helpers import API_KEY, e2e_config
 
 pytestmark = pytest.mark.e2e
 NEWSLETTER = dg.AssetKey(["sendinblue", "newsletter"])

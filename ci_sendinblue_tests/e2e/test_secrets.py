@@ -11,7 +11,7 @@ import pytest
 
 from ci_sendinblue.config.loading import load_settings
 from ci_sendinblue.definitions import build_definitions
-from ci_sendinblue_tests.e2e.conftest import API_KEY, KEY_ENV, e2e_config, write_yaml
+from ci_sendinblue_tests.helpers import API_KEY, KEY_ENV, e2e_config, write_yaml
 
 pytestmark = pytest.mark.e2e
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -14,29 +14,14 @@ warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testcli
 from starlette.testclient import TestClient  # noqa: E402
 
 from ci_sendinblue.emulator import EmulatorSettings, create_app  # noqa: E402
+from ci_sendinblue_tests.emulator.helpers import FakeClock, MakeClient  # noqa: E402
 
 API_KEY = "test-key"
-
-
-class FakeClock:
-    """A monotonic clock the test moves by hand, so process phases and rate windows are deterministic."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
-
-
-MakeClient = Callable[..., TestClient]
 
 
 @pytest.fixture

@@ -1,11 +1,27 @@
-"""Small request helpers shared by the emulator tests."""
+"""What the emulator tests share: a clock moved by hand and small request helpers."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from starlette.testclient import TestClient
+
+MakeClient = Callable[..., "TestClient"]
+
+
+class FakeClock:
+    """A monotonic clock the test moves by hand, so process phases and rate windows are deterministic."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
 
 
 def import_json(client: TestClient, rows: list[dict[str, Any]], list_ids: list[int], **options: Any) -> int:

@@ -6,8 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from starlette.testclient import TestClient
 
-from .conftest import MakeClient
-from .helpers import complete, import_json, members
+from .helpers import MakeClient, complete, import_json, members
 
 
 def test_missing_api_key_is_unauthorized(client: TestClient) -> None:

@@ -6,8 +6,7 @@ from typing import Any
 
 from starlette.testclient import TestClient
 
-from .conftest import MakeClient
-from .helpers import complete, members
+from .helpers import MakeClient, complete, members
 
 ROWS = {"jsonBody": [{"email": "ann@example.com"}], "listIds": [12]}
 

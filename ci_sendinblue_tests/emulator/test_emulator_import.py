@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from starlette.testclient import TestClient
 
-from .conftest import FakeClock, MakeClient
-from .helpers import complete, import_json, members
+from .helpers import FakeClock, MakeClient, complete, import_json, members
 
 
 def test_import_is_applied_only_when_its_process_completes(client: TestClient, clock: FakeClock) -> None:

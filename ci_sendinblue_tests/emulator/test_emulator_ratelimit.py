@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .conftest import FakeClock, MakeClient
+from .helpers import FakeClock, MakeClient
 
 
 def test_responses_carry_rate_limit_headers(make_client: MakeClient) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -13,19 +12,7 @@ import pytest
 from ci_sendinblue.config.loading import load_settings
 from ci_sendinblue.definitions import build_definitions
 from ci_sendinblue.emulator.process import EmulatorProcess
-from ci_sendinblue_tests.e2e.conftest import API_KEY, KEY_ENV, Run, e2e_config, write_yaml
-
-ATTRIBUTES = ["FIRSTNAME", "LASTNAME", "SMS"]
-
-
-def hostile_config(api_url: str, profiles_path: str = "profiles.csv") -> dict[str, Any]:
-    """The e2e configuration with every brake on rejected rows opened: the corpus is hostile on purpose."""
-    config = copy.deepcopy(e2e_config(api_url))
-    config["profiles"].update(path=profiles_path, max_invalid_key_share=1.0)
-    for segment in config["segments"].values():
-        segment["max_rejected_share"] = 1.0
-    config["mask_personal_data"] = False
-    return config
+from ci_sendinblue_tests.helpers import API_KEY, ATTRIBUTES, KEY_ENV, Run, write_yaml
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ci_sendinblue.segments.emails import MALFORMED, MISSING, TOO_LONG
-from ci_sendinblue_tests.conftest import COLUMNS
+from ci_sendinblue_tests.helpers import COLUMNS
 
 # In segment seattle_high_value (City in [Seattle, Redmond] and LifetimeValue > 1000), no phone.
 DEFAULT_ROW = {

@@ -14,8 +14,7 @@ import pandas as pd
 import pytest
 
 from ci_sendinblue.config.loading import ConfigError, load_settings
-from ci_sendinblue_tests.e2e.conftest import write_yaml
-from ci_sendinblue_tests.hostile.conftest import hostile_config
+from ci_sendinblue_tests.helpers import hostile_config, write_yaml
 from ci_sendinblue_tests.hostile.corpus import CASES, COLUMNS, Case, case_emails, profile_rows, row_numbers
 
 pytestmark = pytest.mark.e2e

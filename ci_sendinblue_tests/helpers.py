@@ -1,0 +1,149 @@
+"""What the tests share besides fixtures: small explicit profiles and configurations, and the expected list
+computed independently of the pipeline."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+import pandas as pd
+import yaml
+
+from ci_sendinblue.segments.emails import normalize_emails
+from ci_sendinblue.sendinblue.phones import normalize_phones
+
+PROFILES = [
+    # CustomerId, FirstName, LastName, Email, Phone, City, Country, LifetimeValue, LoyaltyTier, MarketingConsent
+    ["C1", "Ann", "Lee", " Ann@Example.com ", "(206) 555-0142", "Seattle", "US", "1500", "Gold", "true"],
+    ["C2", "Bob", "O'Brien; Jr", "bob@example", "+33612345678", "Seattle", "FR", "2000", "Silver", "true"],
+    ["C3", "Zoë", "Müller", "zoe@example.org", "030 1234567", "Berlin", "DE", "50", "Platinum", "true"],
+    ["C4", "Annie", "Dup", "ann@example.com", "", "Redmond", "US", "3000", "Gold", "true"],
+    ["C5", "Carl", 'Say "hi"\nthere', "carl@example.net", "12", "Seattle", "US", "1200", "Bronze", "false"],
+]
+COLUMNS = [
+    "CustomerId",
+    "FirstName",
+    "LastName",
+    "Email",
+    "Phone",
+    "City",
+    "Country",
+    "LifetimeValue",
+    "LoyaltyTier",
+    "MarketingConsent",
+]
+ATTRIBUTES = ["FIRSTNAME", "LASTNAME", "SMS"]
+API_KEY = "e2e-key-5f3a9c1d7e"
+KEY_ENV = "SENDINBLUE_API_KEY"
+
+
+def base_config(profiles_path: str = "profiles.csv") -> dict[str, Any]:
+    return {
+        "profiles": {"path": profiles_path, "key": "CustomerId"},
+        "segments": {
+            "seattle_high_value": {
+                "description": "Seattle customers worth over 1000",
+                "where": {
+                    "all": [
+                        {"field": "City", "op": "in", "value": ["Seattle", "Redmond"]},
+                        {"field": "LifetimeValue", "op": "gt", "value": 1000},
+                    ]
+                },
+                "max_rejected_share": 0.5,
+            },
+            "platinum": {"where": {"field": "LoyaltyTier", "op": "eq", "value": "Platinum"}},
+        },
+        "connections": {
+            "brevo": {
+                "api_key_env": KEY_ENV,
+                "api_url": "http://127.0.0.1:9/v3",
+                "accept_data_privacy_terms": True,
+            }
+        },
+        "exports": {
+            "newsletter": {
+                "connection": "brevo",
+                "list_id": 12,
+                "segments": ["seattle_high_value", "platinum"],
+                "mapping": {"email": "Email", "FIRSTNAME": "FirstName", "LASTNAME": "LastName", "SMS": "Phone"},
+                "phone_region_column": "Country",
+                "schedule": "0 2 * * *",
+            }
+        },
+    }
+
+
+def e2e_config(api_url: str, **export_changes: Any) -> dict[str, Any]:
+    """``base_config`` pointed at an emulator, with waits and limits shortened for tests."""
+    config = copy.deepcopy(base_config())
+    config["connections"]["brevo"].update(
+        api_url=api_url,
+        process_poll_initial=0.02,
+        process_poll_max=0.1,
+        retry_timeout=20,
+        other_requests_per_hour=1_000_000,
+        contacts_requests_per_second=1_000,
+    )
+    config["segments"]["platinum"]["max_rejected_share"] = 0.5  # sample data is messy on purpose
+    config["exports"]["newsletter"].update(export_changes)
+    return config
+
+
+def hostile_config(api_url: str, profiles_path: str = "profiles.csv") -> dict[str, Any]:
+    """The e2e configuration with every brake on rejected rows opened: the corpus is hostile on purpose."""
+    config = copy.deepcopy(e2e_config(api_url))
+    config["profiles"].update(path=profiles_path, max_invalid_key_share=1.0)
+    for segment in config["segments"].values():
+        segment["max_rejected_share"] = 1.0
+    config["mask_personal_data"] = False
+    return config
+
+
+def write_yaml(path: Path, config: dict[str, Any]) -> Path:
+    path.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
+    return path
+
+
+def expected_members(profiles: pd.DataFrame) -> dict[str, dict[str, str]]:
+    """What the test config's export should leave in the list, computed independently of the pipeline."""
+    values = pd.to_numeric(profiles["LifetimeValue"], errors="coerce")
+    in_segment = (profiles["City"].isin(["Seattle", "Redmond"]) & (values > 1000)) | (
+        profiles["LoyaltyTier"] == "Platinum"
+    )
+    chosen = profiles[in_segment].copy()
+    chosen["email"], reasons = normalize_emails(chosen["Email"])
+    chosen = chosen[reasons.isna()]
+    # Segment order: seattle_high_value first, then platinum; within a segment, profile order.
+    first_segment = chosen["City"].isin(["Seattle", "Redmond"]) & (pd.to_numeric(chosen["LifetimeValue"]) > 1000)
+    chosen = pd.concat([chosen[first_segment], chosen[~first_segment]]).drop_duplicates("email")
+    phones, _ = normalize_phones(chosen["Phone"], chosen["Country"])
+    phones = phones.mask(phones.duplicated() & phones.notna())
+    members = {}
+    for (_, row), phone in zip(chosen.iterrows(), phones, strict=True):
+        attributes = {"FIRSTNAME": row["FirstName"], "LASTNAME": row["LastName"]}
+        attributes = {k: v.strip() for k, v in attributes.items() if isinstance(v, str) and v.strip()}
+        if isinstance(phone, str):
+            attributes["SMS"] = phone
+        members[row["email"]] = attributes
+    return members
+
+
+@dataclass
+class Run:
+    result: dg.ExecuteInProcessResult
+    instance: dg.DagsterInstance
+
+    @property
+    def failure_message(self) -> str:
+        return "\n".join(e.step_failure_data.error.message for e in self.result.get_step_failure_events())
+
+    def metadata(self, key: dg.AssetKey) -> dict[str, Any]:
+        [event] = [
+            e.event_specific_data.materialization
+            for e in self.result.get_asset_materialization_events()
+            if e.event_specific_data.materialization.asset_key == key
+        ]
+        return {k: v.value for k, v in event.metadata.items()}
