@@ -4,7 +4,7 @@ import dagster as dg
 import pandas as pd
 
 from ci_sendinblue.config.models import ProfilesSettings
-from ci_sendinblue.profiles.checks import key_check_result, key_check_spec
+from ci_sendinblue.profiles.checks import KEY_CHECK
 from ci_sendinblue.profiles.sources import ProfilesFileError, read_profiles, unavailable_reason
 
 CUSTOMER_PROFILES = dg.AssetKey("customer_profiles")
@@ -28,7 +28,7 @@ def build_customer_profiles(profiles: ProfilesSettings) -> dg.AssetsDefinition:
         kinds={"pandas", profiles.path.suffix.lstrip(".").lower()},
         description=description,
         metadata={"path": dg.MetadataValue.path(str(profiles.path)), "key": profiles.key},
-        check_specs=[key_check_spec(CUSTOMER_PROFILES)],
+        check_specs=[KEY_CHECK.spec(CUSTOMER_PROFILES)],
     )
     def customer_profiles(context: dg.AssetExecutionContext):
         """Read the file; set aside rows whose key is missing or appears more than once."""
@@ -63,11 +63,12 @@ def build_customer_profiles(profiles: ProfilesSettings) -> dg.AssetsDefinition:
                 ),
             },
         )
-        yield key_check_result(
+        yield KEY_CHECK.result(
             CUSTOMER_PROFILES,
             refused=int(refused.sum()),
             total=len(frame),
             threshold=profiles.max_invalid_key_share,
+            setting="profiles.max_invalid_key_share",
         )
 
     return customer_profiles

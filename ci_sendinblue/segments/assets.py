@@ -10,7 +10,7 @@ from dagster_pandera import pandera_schema_to_dagster_type
 from ci_sendinblue.config.models import SegmentSettings, Settings
 from ci_sendinblue.privacy import mask_email
 from ci_sendinblue.profiles.assets import CUSTOMER_PROFILES
-from ci_sendinblue.segments.checks import rejected_share_check_spec, rejected_share_result
+from ci_sendinblue.segments.checks import REJECTED_SHARE_CHECK
 from ci_sendinblue.segments.emails import normalize_emails
 from ci_sendinblue.segments.rules import evaluate
 from ci_sendinblue.segments.schemas import segment_members_schema
@@ -39,7 +39,7 @@ def build_segment_asset(name: str, segment: SegmentSettings, settings: Settings)
         dagster_type=_dagster_type(schema),
         description=segment.description or f"Profiles in segment {name}.",
         metadata={"rule": dg.MetadataValue.json(segment.where.model_dump(by_alias=True, exclude_defaults=True))},
-        check_specs=[rejected_share_check_spec(key)],
+        check_specs=[REJECTED_SHARE_CHECK.spec(key)],
     )
     def _segment(context: dg.AssetExecutionContext, customer_profiles: pd.DataFrame):
         matched = customer_profiles.loc[evaluate(segment.where, customer_profiles)]
@@ -68,8 +68,12 @@ def build_segment_asset(name: str, segment: SegmentSettings, settings: Settings)
                 "rejected_sample": dg.MetadataValue.json(sample),
             },
         )
-        yield rejected_share_result(
-            key, name, rejected=len(rejected), matched=len(matched), threshold=segment.max_rejected_share
+        yield REJECTED_SHARE_CHECK.result(
+            key,
+            refused=len(rejected),
+            total=len(matched),
+            threshold=segment.max_rejected_share,
+            setting=f"segments.{name}.max_rejected_share",
         )
 
     return _segment
