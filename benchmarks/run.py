@@ -236,33 +236,44 @@ def _timed_generator(name: str, function: Callable[..., Iterator[Any]]) -> Calla
     return wrapper
 
 
+def _wrap(owner: Any, name: str, wrapper: Callable[[str, Callable[..., Any]], Callable[..., Any]], phase: str) -> None:
+    """Replace ``owner.name`` by its timed version; a name that no longer exists stops the benchmark, so a
+    renamed function can never silently drop out of the "where the time goes" table."""
+    original = getattr(owner, name, None)
+    if original is None:
+        raise SystemExit(
+            f"benchmark instrumentation: {getattr(owner, '__name__', owner)}.{name} no longer exists; "
+            "update instrument() in benchmarks/run.py"
+        )
+    setattr(owner, name, wrapper(phase, original))
+
+
 def instrument() -> None:
+    import dagster._core.execution.plan.execute_step as execute_step
     from dagster._core.storage.fs_io_manager import PickledObjectFilesystemIOManager
 
     import ci_sendinblue.profiles.assets as profile_assets
     import ci_sendinblue.segments.assets as segment_assets
-    import ci_sendinblue.sendinblue.assets as list_assets
+    import ci_sendinblue.sendinblue.list_sync as list_sync
     from ci_sendinblue.sendinblue.client import BrevoClient
-    from ci_sendinblue.sendinblue.sync import ListWriter
+    from ci_sendinblue.sendinblue.list_writer import ListWriter
     from ci_sendinblue.sendinblue.sync_state import SyncStateStore
 
-    profile_assets.read_profiles = _timed("profiles: read file", profile_assets.read_profiles)
-    segment_assets.evaluate = _timed("segment: evaluate rule", segment_assets.evaluate)
-    segment_assets.normalize_emails = _timed("segment: email rule", segment_assets.normalize_emails)
-    list_assets.build_export_contacts = _timed("list: shape contacts (+phones)", list_assets.build_export_contacts)
-    list_assets.attributes_hash = _timed("list: attributes hash", list_assets.attributes_hash)
-    list_assets.diff_members = _timed("list: diff", list_assets.diff_members)
-    list_assets.import_bodies = _timed_generator("list: pack import bodies", list_assets.import_bodies)
-    SyncStateStore.load = _timed("list: state load", SyncStateStore.load)
-    SyncStateStore.record_confirmed_upserts = _timed("list: state write", SyncStateStore.record_confirmed_upserts)
-    ListWriter.check_ready = _timed("list: check list/attributes", ListWriter.check_ready)
-    ListWriter.wait = _timed("list: poll processes", ListWriter.wait)
-    PickledObjectFilesystemIOManager.dump_to_path = _timed(
-        "io: pickle outputs", PickledObjectFilesystemIOManager.dump_to_path
-    )
-    PickledObjectFilesystemIOManager.load_from_path = _timed(
-        "io: unpickle inputs", PickledObjectFilesystemIOManager.load_from_path
-    )
+    _wrap(profile_assets, "read_profiles", _timed, "profiles: read file")
+    _wrap(segment_assets, "evaluate", _timed, "segment: evaluate rule")
+    _wrap(segment_assets, "normalize_emails", _timed, "segment: email rule")
+    _wrap(list_sync, "build_export_contacts", _timed, "list: shape contacts (+phones)")
+    _wrap(list_sync, "attributes_hash", _timed, "list: attributes hash")
+    _wrap(list_sync, "diff_members", _timed, "list: diff")
+    _wrap(list_sync, "import_bodies", _timed_generator, "list: pack import bodies")
+    _wrap(SyncStateStore, "load", _timed, "list: state load")
+    _wrap(SyncStateStore, "record_confirmed_upserts", _timed, "list: state write")
+    _wrap(ListWriter, "check_ready", _timed, "list: check list/attributes")
+    _wrap(ListWriter, "wait", _timed, "list: poll processes")
+    _wrap(PickledObjectFilesystemIOManager, "dump_to_path", _timed, "io: pickle outputs")
+    _wrap(PickledObjectFilesystemIOManager, "load_from_path", _timed, "io: unpickle inputs")
+    # pandera validates the segment frame in Dagster type checks: on output and again as the list step input.
+    _wrap(execute_step, "do_type_check", _timed, "type checks (pandera, out+in)")
 
     original_import = BrevoClient.import_contacts
 
@@ -277,12 +288,6 @@ def instrument() -> None:
             PHASES["list: POST /contacts/import"] += time.perf_counter() - started
 
     BrevoClient.import_contacts = import_contacts
-
-    # pandera validates the segment frame in Dagster type checks: on output and again as the list step input.
-    import dagster._core.execution.plan.execute_step as execute_step
-
-    if hasattr(execute_step, "do_type_check"):
-        execute_step.do_type_check = _timed("type checks (pandera, out+in)", execute_step.do_type_check)
 
 
 # ------------------------------------------------------------------------------------------------------

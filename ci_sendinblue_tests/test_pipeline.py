@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import logging
 
 import dagster as dg
 import pandas as pd
@@ -12,15 +13,23 @@ from ci_sendinblue.config.loading import ProfilesNotCheckedWarning, load_setting
 from ci_sendinblue.definitions import build_definitions
 from ci_sendinblue.sendinblue.assets import list_key
 from ci_sendinblue.sendinblue.resources import SyncStateResource
-from ci_sendinblue_tests.conftest import base_config
 from ci_sendinblue_tests.fake_brevo import FakeBrevo, fake_resource
+from ci_sendinblue_tests.helpers import base_config
+
+
+def resources(config_path, fake: FakeBrevo, **resource_overrides) -> dict:
+    """The project's resources with the connection's HTTP sent to ``fake``, its mappings as configured."""
+    defs = build_definitions(load_settings(config_path))
+    configured = defs.resources["sendinblue_brevo"]
+    overrides = {"field_mappings": configured.field_mappings, **resource_overrides}
+    return {"sendinblue_brevo": fake_resource(fake, **overrides), "sync_state": SyncStateResource()}
 
 
 def materialize(config_path, fake: FakeBrevo, **resource_overrides) -> dg.ExecuteInProcessResult:
     defs = build_definitions(load_settings(config_path))
     return dg.materialize(
         list(defs.assets or []),
-        resources={"sendinblue_brevo": fake_resource(fake, **resource_overrides), "sync_state": SyncStateResource()},
+        resources=resources(config_path, fake, **resource_overrides),
         raise_on_error=False,
     )
 
@@ -38,6 +47,42 @@ def test_the_list_receives_each_segment_member_once_with_mapped_attributes(write
         "zoe@example.org": {"FIRSTNAME": "Zoë", "LASTNAME": "Müller", "SMS": "+49301234567"},
     }
     assert fake.members[12] == set(by_email)
+
+
+def test_the_list_asset_sends_the_mapping_its_connection_resource_holds(write_project):
+    fake = FakeBrevo()
+    mapping = {"email": "Email", "FIRSTNAME": "City", "LASTNAME": "LastName"}
+    result = materialize(write_project(), fake, field_mappings={"newsletter": mapping})
+    assert result.success
+    by_email = {item["email"]: item["attributes"] for item in fake.imported_contacts}
+    assert by_email["ann@example.com"] == {"FIRSTNAME": "Seattle", "LASTNAME": "Lee"}
+
+
+def test_a_connection_resource_without_the_exports_mapping_fails_the_export_naming_it(write_project):
+    fake = FakeBrevo()
+    result = materialize(write_project(), fake, field_mappings={})
+    assert not result.success
+    [failure] = result.get_step_failure_events()
+    assert "no usable field mapping for 'newsletter'" in failure.step_failure_data.error.message
+    assert fake.requests == []
+
+
+def test_the_clients_of_one_connection_share_one_rate_limiter_and_other_accounts_do_not():
+    fake = FakeBrevo()
+    same_connection = fake_resource(fake, contacts_requests_per_second=10, other_requests_per_hour=100)
+    again = fake_resource(fake, contacts_requests_per_second=10, other_requests_per_hour=100)
+    other_account = fake_resource(
+        fake, api_key="another-key", contacts_requests_per_second=10, other_requests_per_hour=100
+    )
+    log = logging.getLogger(__name__)
+    with (
+        same_connection.list_writer(12, log=log) as first,
+        again.list_writer(12, log=log) as second,
+        other_account.list_writer(12, log=log) as third,
+    ):
+        assert first.client.limiter is second.client.limiter
+        assert first.client.limiter is not third.client.limiter
+        assert first.client is not second.client
 
 
 def test_the_materialization_reports_what_was_sent_and_set_aside(write_project):
@@ -163,14 +208,13 @@ def test_a_contact_brevo_counts_as_invalid_is_isolated_and_not_recorded(write_pr
     path = write_project()
     defs = build_definitions(load_settings(path))
     instance = dg.DagsterInstance.ephemeral()
-    resources = {"sendinblue_brevo": fake_resource(fake), "sync_state": SyncStateResource()}
-    first = dg.materialize(list(defs.assets or []), resources=resources, instance=instance)
+    first = dg.materialize(list(defs.assets or []), resources=resources(path, fake), instance=instance)
     [event] = [m for m in first.asset_materializations_for_node("sendinblue__newsletter")]
     assert event.metadata["rejected"].value == 1
     assert event.metadata["rejected_sample"].value == ["z***@example.org"]
     assert fake.members[12] == {"ann@example.com", "carl@example.net"}
     imports_before = len(fake.import_bodies)
-    dg.materialize(list(defs.assets or []), resources=resources, instance=instance)
+    dg.materialize(list(defs.assets or []), resources=resources(path, fake), instance=instance)
     resent = [item["email"] for body in fake.import_bodies[imports_before:] for item in body["jsonBody"]]
     assert resent == ["zoe@example.org"], "only the refused contact is tried again"
 

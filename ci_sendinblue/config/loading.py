@@ -24,6 +24,7 @@ from pydantic import ValidationError
 
 from ci_sendinblue.config.models import AllOf, AnyOf, Condition, FieldCondition, NotOf, Settings
 from ci_sendinblue.profiles.sources import ProfilesFileError, ProfilesUnavailable, read_profile_columns
+from ci_sendinblue.sendinblue.mapping import EMAIL_KEY
 
 CONFIG_ENV = "CI_SENDINBLUE_CONFIG"
 BUNDLED_CONFIG = Path(__file__).resolve().parent.parent / "examples" / "ci_sendinblue.yaml"
@@ -139,12 +140,12 @@ def _reference_problems(settings: Settings) -> Iterator[str]:
                 )
                 continue
             email, email_setting = _email_column(settings, segment)
-            if export.email_column != email:
+            if export.mapping[EMAIL_KEY] != email:
                 yield (
-                    f"{prefix}.mapping.email: column '{export.email_column}' is not the email column of "
+                    f"{prefix}.mapping.email: column '{export.mapping[EMAIL_KEY]}' is not the email column of "
                     f"segment '{segment}' ('{email}', from {email_setting}): the segment validates that "
                     f"column's addresses, so map email to '{email}' or set {email_setting} to "
-                    f"'{export.email_column}'"
+                    f"'{export.mapping[EMAIL_KEY]}'"
                 )
         if columns is not None:
             for attribute, column in export.mapping.items():

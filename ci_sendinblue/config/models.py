@@ -25,6 +25,14 @@ from pydantic import (
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from ci_sendinblue.sendinblue.mapping import EMAIL_KEY
+from ci_sendinblue.sendinblue.policies import (
+    DEFAULT_POLL,
+    DEFAULT_RATE_LIMITS,
+    DEFAULT_REQUEST_TIMEOUT,
+    DEFAULT_RETRY,
+)
+
 ASSET_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 """Segment and export names become Dagster asset names, which allow only letters, digits and underscores."""
 
@@ -172,16 +180,16 @@ class ConnectionSettings(StrictModel):
     api_key_env: str = Field(default="SENDINBLUE_API_KEY", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
     api_url: AnyHttpUrl = AnyHttpUrl("https://api.brevo.com/v3")
     accept_data_privacy_terms: bool = False
-    request_timeout: float = Field(default=60.0, gt=0)
-    max_attempts: int = Field(default=6, ge=1, le=20)
-    retry_timeout: float = Field(default=300.0, gt=0)
-    retry_wait_initial: float = Field(default=1.0, gt=0)
-    retry_wait_max: float = Field(default=60.0, gt=0)
-    contacts_requests_per_second: float = Field(default=10.0, gt=0)
-    other_requests_per_hour: int = Field(default=100, ge=1)
-    process_poll_initial: float = Field(default=2.0, gt=0)
-    process_poll_max: float = Field(default=60.0, gt=0)
-    import_timeout: float = Field(default=7200.0, gt=0)
+    request_timeout: float = Field(default=DEFAULT_REQUEST_TIMEOUT, gt=0)
+    max_attempts: int = Field(default=DEFAULT_RETRY.attempts, ge=1, le=20)
+    retry_timeout: float = Field(default=DEFAULT_RETRY.timeout, gt=0)
+    retry_wait_initial: float = Field(default=DEFAULT_RETRY.wait_initial, gt=0)
+    retry_wait_max: float = Field(default=DEFAULT_RETRY.wait_max, gt=0)
+    contacts_requests_per_second: float = Field(default=DEFAULT_RATE_LIMITS.contacts_per_second, gt=0)
+    other_requests_per_hour: int = Field(default=DEFAULT_RATE_LIMITS.others_per_hour, ge=1)
+    process_poll_initial: float = Field(default=DEFAULT_POLL.initial, gt=0)
+    process_poll_max: float = Field(default=DEFAULT_POLL.maximum, gt=0)
+    import_timeout: float = Field(default=DEFAULT_POLL.timeout, gt=0)
 
     @field_validator("api_url")
     @classmethod
@@ -218,12 +226,12 @@ class ExportSettings(StrictModel):
     @field_validator("mapping")
     @classmethod
     def _email_is_mapped(cls, mapping: dict[str, str]) -> dict[str, str]:
-        if "email" not in mapping:
+        if EMAIL_KEY not in mapping:
             raise ValueError("mapping needs 'email: <profile column>'; the email is what Brevo keys contacts by")
         for attribute, column in mapping.items():
             if not column:
                 raise ValueError(f"mapping '{attribute}' names no profile column")
-        upper = [a.upper() for a in mapping if a != "email"]
+        upper = [a.upper() for a in mapping if a != EMAIL_KEY]
         if "EMAIL" in upper:
             raise ValueError("map the email with the key 'email', not as the attribute EMAIL")
         duplicates = {a for a in upper if upper.count(a) > 1}
@@ -244,15 +252,6 @@ class ExportSettings(StrictModel):
         if schedule is not None and not is_valid_cron(schedule):
             raise ValueError(f"'{schedule}' is not a cron expression such as '0 2 * * *'")
         return schedule
-
-    @property
-    def email_column(self) -> str:
-        return self.mapping["email"]
-
-    @property
-    def attribute_columns(self) -> dict[str, str]:
-        """Brevo attribute name (upper case, as Brevo stores it) → profile column."""
-        return {a.upper(): c for a, c in self.mapping.items() if a != "email"}
 
 
 def is_valid_cron(expression: str) -> bool:

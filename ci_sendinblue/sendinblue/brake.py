@@ -11,11 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from ci_sendinblue.sendinblue.errors import ExportRefused
-
-
-class MassRemovalRefused(ExportRefused):
-    """The brake stopped a mirror run; nothing was sent or removed."""
+from ci_sendinblue.sendinblue.errors import MassRemovalRefused
 
 
 @dataclass(frozen=True)

@@ -23,27 +23,21 @@ from ci_sendinblue.sendinblue.errors import (
     BrevoPaymentRequired,
     BrevoPermissionError,
     BrevoRateLimited,
+    BrevoRejected,
     BrevoRequestError,
     BrevoServerError,
+    BrevoTransientError,
     BrevoUnavailable,
     ListNotFound,
     ProcessNotFound,
 )
+from ci_sendinblue.sendinblue.policies import DEFAULT_REQUEST_TIMEOUT, DEFAULT_RETRY, RetryPolicy
 from ci_sendinblue.sendinblue.ratelimit import RateLimiter
 
 log = logging.getLogger(__name__)
 
 MAX_LIST_MEMBERS_PAGE = 500
 MAX_EMAILS_PER_LIST_CHANGE = 150
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    attempts: int = 6
-    timeout: float = 300.0
-    wait_initial: float = 1.0
-    wait_max: float = 60.0
-    wait_jitter: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -81,7 +75,7 @@ class BrevoClient:
         api_key: str,
         *,
         key_source: str = "the configured API key",
-        timeout: float = 60.0,
+        timeout: float = DEFAULT_REQUEST_TIMEOUT,
         retry: RetryPolicy | None = None,
         limiter: RateLimiter | None = None,
         transport: httpx.BaseTransport | None = None,
@@ -90,7 +84,7 @@ class BrevoClient:
         if not api_key:
             raise BrevoAuthError(f"No Brevo API key: set {key_source}.")
         self._key_source = key_source
-        self._retry = retry or RetryPolicy()
+        self._retry = retry or DEFAULT_RETRY
         self._limiter = limiter or RateLimiter.unlimited()
         self._on_retry = on_retry or log.warning
         self._http = httpx.Client(
@@ -112,10 +106,12 @@ class BrevoClient:
     def __repr__(self) -> str:
         return f"BrevoClient(api_url={str(self._http.base_url)!r})"
 
-    # --- endpoints --------------------------------------------------------------------------------------------
+    @property
+    def limiter(self) -> RateLimiter:
+        """The rate limiter every request waits on; clients of one connection share it."""
+        return self._limiter
 
-    def account(self) -> dict[str, Any]:
-        return self._request("GET", "account").json()
+    # --- endpoints --------------------------------------------------------------------------------------------
 
     def get_list(self, list_id: int) -> dict[str, Any]:
         try:
@@ -148,9 +144,6 @@ class BrevoClient:
             status=str(payload.get("status", "")).lower(),
             info=payload.get("info") or {},
         )
-
-    def add_to_list(self, list_id: int, emails: Sequence[str]) -> ListChange:
-        return self._change_list(list_id, "add", emails)
 
     def remove_from_list(self, list_id: int, emails: Sequence[str]) -> ListChange:
         return self._change_list(list_id, "remove", emails)
@@ -203,16 +196,15 @@ class BrevoClient:
         raise AssertionError("unreachable: stamina re-raises the last error")  # pragma: no cover
 
     def _backoff_for(self, error: Exception) -> bool | float:
-        """stamina's hook: whether to retry, and for 429 how long Brevo says to wait."""
-        if isinstance(error, BrevoRateLimited):
-            self._on_retry(f"{error} Waiting {error.reset_after or 'a back-off'} s before retrying.")
-            if error.reset_after is not None:
-                return min(max(error.reset_after, 0.05), self._retry.timeout)
-            return True
-        if isinstance(error, BrevoServerError | BrevoUnavailable):
+        """stamina's hook: whether to retry, and how long to wait when Brevo said (429's reset time)."""
+        if not isinstance(error, BrevoTransientError):
+            return False
+        wait = error.retry_after
+        if wait is None:
             self._on_retry(f"{error} Retrying with back-off.")
             return True
-        return False
+        self._on_retry(f"{error} Waiting {wait} s before retrying.")
+        return min(max(wait, 0.05), self._retry.timeout)
 
     def _error_for(self, endpoint: str, response: httpx.Response) -> BrevoError:
         status = response.status_code
@@ -238,7 +230,7 @@ class BrevoClient:
             return BrevoRateLimited(f"{said}.", reset_after=_reset_after(response), code=code)
         if status >= 500:
             return BrevoServerError(f"{said}.", status=status, code=code)
-        return BrevoError(f"{said}.", status=status, code=code)
+        return BrevoRejected(f"{said}.", status=status, code=code)
 
 
 def _error_body(response: httpx.Response) -> tuple[str | None, str]:

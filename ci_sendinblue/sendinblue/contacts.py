@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ci_sendinblue.config.models import ExportSettings
+from ci_sendinblue.sendinblue.mapping import FieldMapping
 from ci_sendinblue.sendinblue.phones import normalize_phones
 
 SMS = "SMS"
@@ -33,27 +33,32 @@ class ExportContacts:
     number already held by another contact."""
 
 
-def build_export_contacts(segments: Mapping[str, pd.DataFrame], export: ExportSettings) -> ExportContacts:
-    """Union the segments in the export's order and keep the first row per email.
+def build_export_contacts(
+    segments: Mapping[str, pd.DataFrame],
+    mapping: FieldMapping,
+    *,
+    phone_region: str = "US",
+    phone_region_column: str | None = None,
+) -> ExportContacts:
+    """Union the segments in the order given (the export's) and keep the first row per email.
 
     The first row wins: the one from the segment listed first in the export, and within a segment the one
     that comes first in the profiles file. Emails arrive normalised (trimmed, lower-case) from the segments,
-    so equal emails compare equal whatever their original case.
+    so equal emails compare equal whatever their original case. National phone numbers are read in the
+    region of ``phone_region_column`` where the profile has one, else in ``phone_region``.
     """
-    columns = _needed_columns(export)
-    parts = [segments[name][columns] for name in export.segments]
+    columns = list(dict.fromkeys([*mapping.columns, *([phone_region_column] if phone_region_column else [])]))
+    parts = [frame[columns] for frame in segments.values()]
     union = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
-    unique = union.drop_duplicates(subset=export.email_column, keep="first")
-    contacts = pd.DataFrame({EMAIL: unique[export.email_column].astype("string")}, index=unique.index)
-    for attribute, column in export.attribute_columns.items():
+    unique = union.drop_duplicates(subset=mapping.email, keep="first")
+    contacts = pd.DataFrame({EMAIL: unique[mapping.email].astype("string")}, index=unique.index)
+    for attribute, column in mapping.attributes.items():
         values = _as_text(unique[column]).str.strip()
         contacts[attribute] = values.mask(values == "")
     invalid_phones = shared_phones = pd.Series([], dtype="string")
     if SMS in contacts:
         regions: pd.Series | str = (
-            unique[export.phone_region_column].fillna(export.phone_region)
-            if export.phone_region_column
-            else export.phone_region
+            unique[phone_region_column].fillna(phone_region) if phone_region_column else phone_region
         )
         contacts[SMS], invalid = normalize_phones(contacts[SMS], regions)
         invalid_phones = contacts.loc[invalid, EMAIL]
@@ -62,7 +67,7 @@ def build_export_contacts(segments: Mapping[str, pd.DataFrame], export: ExportSe
         shared_phones = contacts.loc[shared, EMAIL]
     return ExportContacts(
         contacts=contacts.reset_index(drop=True),
-        members_per_segment={name: len(segments[name]) for name in export.segments},
+        members_per_segment={name: len(frame) for name, frame in segments.items()},
         duplicates=len(union) - len(unique),
         invalid_phones=invalid_phones.reset_index(drop=True),
         shared_phones=shared_phones.reset_index(drop=True),
@@ -80,10 +85,3 @@ def _as_text(column: pd.Series) -> pd.Series:
         text = column.astype("string")
         return text.mask(whole, column[whole].astype("int64").astype("string"))
     return column.astype("string")
-
-
-def _needed_columns(export: ExportSettings) -> list[str]:
-    columns = [export.email_column, *export.attribute_columns.values()]
-    if export.phone_region_column:
-        columns.append(export.phone_region_column)
-    return list(dict.fromkeys(columns))

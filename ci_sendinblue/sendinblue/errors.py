@@ -1,14 +1,38 @@
-"""What can go wrong when talking to Brevo, named so that the user knows what to do next.
+"""What can stop an export, in two families: what Brevo answered, and what the export itself refuses.
 
-No message here ever holds the API key: errors are built from the status, Brevo's error code and message, and
-the name of the environment variable the key came from.
+    BrevoError                      Brevo's answer (or silence); raised by the client
+    ├── BrevoTransientError         worth a retry; the client retries these, and only these
+    │   ├── BrevoRateLimited        429, retried after the reset time Brevo gives
+    │   ├── BrevoServerError        5xx, Cloudflare's 524 included
+    │   └── BrevoUnavailable        not reached: connection refused or dropped, timed out
+    └── BrevoRejected               4xx: the same request would be refused again
+        ├── BrevoRequestError       400, a parameter Brevo names
+        ├── BrevoAuthError          401, the API key
+        ├── BrevoPaymentRequired    402, credits or plan
+        ├── BrevoPermissionError    403, what the key may do
+        └── BrevoNotFound           404
+            ├── ListNotFound
+            └── ProcessNotFound
+
+    ExportError                     the export stops itself, before or after sending; raised by the sync
+    ├── PrivacyTermsNotAccepted     the connection has not accepted Brevo's data privacy terms
+    ├── TooManyProfiles             over the export's max_profiles
+    ├── UnknownAttributes           the mapping sends attributes the account does not have
+    ├── ContactTooLarge             one contact alone is over the import body limit
+    ├── MassRemovalRefused          the mirror-mode brake (see ``brake``)
+    └── ImportsFailed               Brevo did not complete the run's imports (all failed, or isolating the
+                                    refused contacts ran out of budget, or a process never finished)
+
+The retry decision is one ``isinstance`` on ``BrevoTransientError``; the list asset turns either family into a
+Dagster failure. No message here ever holds the API key: errors are built from the status, Brevo's error
+code and message, and the name of the environment variable the key came from.
 """
 
 from __future__ import annotations
 
 
 class BrevoError(Exception):
-    """Base of every error raised by the Brevo client."""
+    """Brevo answered with an error, or could not be reached."""
 
     def __init__(self, message: str, *, status: int | None = None, code: str | None = None) -> None:
         super().__init__(message)
@@ -16,23 +40,56 @@ class BrevoError(Exception):
         self.code = code
 
 
-class BrevoRequestError(BrevoError):
+class BrevoTransientError(BrevoError):
+    """A failure that may pass: the client retries it with back-off, bounded in attempts and time."""
+
+    @property
+    def retry_after(self) -> float | None:
+        """Seconds Brevo asked to wait before the next attempt; None leaves it to the back-off."""
+        return None
+
+
+class BrevoRateLimited(BrevoTransientError):
+    """429: over Brevo's rate limit; retried after the reset time Brevo gives."""
+
+    def __init__(self, message: str, *, reset_after: float | None, status: int = 429, code: str | None = None):
+        super().__init__(message, status=status, code=code)
+        self.reset_after = reset_after
+
+    @property
+    def retry_after(self) -> float | None:
+        return self.reset_after
+
+
+class BrevoServerError(BrevoTransientError):
+    """5xx (incl. Cloudflare's 524): Brevo failed or timed out; the request may or may not have taken effect."""
+
+
+class BrevoUnavailable(BrevoTransientError):
+    """Brevo could not be reached (connection refused, dropped or timed out)."""
+
+
+class BrevoRejected(BrevoError):
+    """4xx other than 429: Brevo refused the request as it is; sending it again would not help."""
+
+
+class BrevoRequestError(BrevoRejected):
     """400: Brevo refused a parameter; the message names it."""
 
 
-class BrevoAuthError(BrevoError):
+class BrevoAuthError(BrevoRejected):
     """401: the API key is missing, wrong, revoked, or used from an IP address Brevo does not allow."""
 
 
-class BrevoPaymentRequired(BrevoError):
+class BrevoPaymentRequired(BrevoRejected):
     """402: the Brevo account lacks the credits or plan for the call."""
 
 
-class BrevoPermissionError(BrevoError):
+class BrevoPermissionError(BrevoRejected):
     """403: the key may not do this."""
 
 
-class BrevoNotFound(BrevoError):
+class BrevoNotFound(BrevoRejected):
     """404: the thing asked for does not exist in this account."""
 
 
@@ -44,25 +101,29 @@ class ProcessNotFound(BrevoNotFound):
     """An import process ID Brevo gave us is unknown to it."""
 
 
-class BrevoRateLimited(BrevoError):
-    """429: over Brevo's rate limit; retried after the reset time Brevo gives."""
-
-    def __init__(self, message: str, *, reset_after: float | None, status: int = 429, code: str | None = None):
-        super().__init__(message, status=status, code=code)
-        self.reset_after = reset_after
+class ExportError(Exception):
+    """The export stopped itself: its settings forbid sending, or Brevo's answers leave it unfinished."""
 
 
-class BrevoServerError(BrevoError):
-    """5xx (incl. Cloudflare's 524): Brevo failed or timed out; the request may or may not have taken effect."""
+class PrivacyTermsNotAccepted(ExportError):
+    """Customer data goes to Brevo only once the connection has accepted Brevo's data privacy terms."""
 
 
-class BrevoUnavailable(BrevoError):
-    """Brevo could not be reached (connection refused, dropped or timed out) even after retrying."""
+class TooManyProfiles(ExportError):
+    """The export holds more contacts than its ``max_profiles``; nothing was sent."""
 
 
-class ImportProcessFailed(BrevoError):
-    """An accepted import ended failed or cancelled; nothing in it can be taken as imported."""
+class UnknownAttributes(ExportError):
+    """The mapping sends attributes the Brevo account does not have; Brevo would silently drop them."""
 
 
-class ExportRefused(Exception):
-    """The export's own settings forbid sending (terms not accepted, too many profiles, unknown attributes)."""
+class ContactTooLarge(ExportError):
+    """One contact alone is over the import body limit."""
+
+
+class MassRemovalRefused(ExportError):
+    """The mirror-mode brake stopped a run; nothing was sent or removed."""
+
+
+class ImportsFailed(ExportError):
+    """Brevo did not complete this run's imports; what it did complete is recorded, the rest is sent again."""

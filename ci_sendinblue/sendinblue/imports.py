@@ -13,17 +13,15 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from ci_sendinblue.privacy import mask_email
 from ci_sendinblue.sendinblue.contacts import EMAIL
+from ci_sendinblue.sendinblue.errors import ContactTooLarge
 
 
 @dataclass(frozen=True)
 class ImportBody:
     body: bytes
     emails: list[str]
-
-
-class ContactTooLarge(ValueError):
-    """One contact alone is over the body limit."""
 
 
 def import_bodies(
@@ -54,7 +52,7 @@ def import_bodies(
         added = len(item) + (1 if items else 0)
         if overhead + len(item) > max_bytes:
             raise ContactTooLarge(
-                f"the contact {email[:1]}***@{email.rpartition('@')[2]} alone takes {len(item)} bytes, over "
+                f"the contact {mask_email(email)} alone takes {len(item)} bytes, over "
                 f"the {max_bytes}-byte import limit: shorten its attributes"
             )
         if size + added > max_bytes:

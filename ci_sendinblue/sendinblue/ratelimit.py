@@ -14,6 +14,8 @@ import time
 from collections import deque
 from collections.abc import Callable
 
+from ci_sendinblue.sendinblue.policies import RateLimits
+
 
 class SlidingWindow:
     def __init__(self, limit: int, window: float) -> None:
@@ -31,17 +33,20 @@ class SlidingWindow:
 
 
 class RateLimiter:
+    """One Brevo account's limits, shared by every client of that account in this process (threads included):
+    Brevo counts per account, not per connection or per step."""
+
     def __init__(
         self,
+        limits: RateLimits,
         *,
-        contacts_per_second: float | None,
-        others_per_hour: float | None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        self.limits = limits
         self._windows: dict[str, SlidingWindow | None] = {
-            "contacts": _window(contacts_per_second, 1.0),
-            "others": _window(others_per_hour, 3600.0),
+            "contacts": _window(limits.contacts_per_second, 1.0),
+            "others": _window(limits.others_per_hour, 3600.0),
         }
         self._lock = threading.Lock()
         self._sleep = sleep
@@ -49,7 +54,7 @@ class RateLimiter:
 
     @classmethod
     def unlimited(cls) -> RateLimiter:
-        return cls(contacts_per_second=None, others_per_hour=None)
+        return cls(RateLimits(contacts_per_second=None, others_per_hour=None))
 
     def acquire(self, path: str) -> float:
         """Block until the family of ``path`` may send; returns the seconds waited."""

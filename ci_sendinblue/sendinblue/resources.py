@@ -1,8 +1,12 @@
-"""The Dagster resource that holds one Brevo connection and the field mappings of its exports."""
+"""The Dagster resources of the sendinblue domain: a Brevo connection, and the sync state's store."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import hashlib
+import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
@@ -10,39 +14,55 @@ import httpx
 from pydantic import Field, PrivateAttr
 
 from ci_sendinblue.config.models import ConnectionSettings, ExportSettings
-from ci_sendinblue.sendinblue.client import BrevoClient, RetryPolicy
+from ci_sendinblue.sendinblue.client import BrevoClient
+from ci_sendinblue.sendinblue.errors import ExportError
+from ci_sendinblue.sendinblue.list_writer import ListWriter
+from ci_sendinblue.sendinblue.mapping import FieldMapping
+from ci_sendinblue.sendinblue.policies import (
+    DEFAULT_POLL,
+    DEFAULT_RATE_LIMITS,
+    DEFAULT_REQUEST_TIMEOUT,
+    DEFAULT_RETRY,
+    PollPolicy,
+    RateLimits,
+    RetryPolicy,
+)
 from ci_sendinblue.sendinblue.ratelimit import RateLimiter
-from ci_sendinblue.sendinblue.sync import ListWriter, PollPolicy
 from ci_sendinblue.sendinblue.sync_state import SyncStateStore
+
+_limiters: dict[tuple[str, str, RateLimits], RateLimiter] = {}
+_limiters_lock = threading.Lock()
 
 
 class SendinblueResource(dg.ConfigurableResource):
     """A Brevo (Sendinblue) account: credentials, limits, and what each export maps to which attribute.
 
     The API key comes from an environment variable (``dg.EnvVar``), so the Dagster UI shows the variable's
-    name and never its value. The HTTP client is built on first use and shared by the run's requests, so its
-    rate limiter sees them all.
+    name and never its value. ``field_mappings`` is the one place a list asset reads its mapping from, so the
+    UI's resource view shows what runs really send.
+
+    Each step gets a client of its own (its retry warnings go to its own log), while every client of the same
+    connection in this process shares one rate limiter: Brevo counts requests per account, so two exports
+    syncing at once must queue behind one limit rather than each believe it has the whole of it.
     """
 
     api_key: str = Field(description="Brevo v3 API key; pass dg.EnvVar('SENDINBLUE_API_KEY').")
     api_key_env: str = Field(default="SENDINBLUE_API_KEY", description="Named in errors instead of the key.")
     api_url: str = "https://api.brevo.com/v3"
     accept_data_privacy_terms: bool = False
-    request_timeout: float = 60.0
-    max_attempts: int = 6
-    retry_timeout: float = 300.0
-    retry_wait_initial: float = 1.0
-    retry_wait_max: float = 60.0
-    contacts_requests_per_second: float = 10.0
-    other_requests_per_hour: int = 100
-    process_poll_initial: float = 2.0
-    process_poll_max: float = 60.0
-    import_timeout: float = 7200.0
+    request_timeout: float = DEFAULT_REQUEST_TIMEOUT
+    max_attempts: int = DEFAULT_RETRY.attempts
+    retry_timeout: float = DEFAULT_RETRY.timeout
+    retry_wait_initial: float = DEFAULT_RETRY.wait_initial
+    retry_wait_max: float = DEFAULT_RETRY.wait_max
+    contacts_requests_per_second: float | None = DEFAULT_RATE_LIMITS.contacts_per_second
+    other_requests_per_hour: float | None = DEFAULT_RATE_LIMITS.others_per_hour
+    process_poll_initial: float = DEFAULT_POLL.initial
+    process_poll_max: float = DEFAULT_POLL.maximum
+    import_timeout: float = DEFAULT_POLL.timeout
     field_mappings: dict[str, dict[str, str]] = Field(
         default_factory=dict, description="Per export: 'email' and Brevo attribute → profile column."
     )
-
-    _client: BrevoClient | None = PrivateAttr(default=None)
 
     @classmethod
     def from_settings(cls, connection: ConnectionSettings, exports: dict[str, ExportSettings]) -> SendinblueResource:
@@ -69,49 +89,66 @@ class SendinblueResource(dg.ConfigurableResource):
 
     __str__ = __repr__
 
-    def client(self, on_retry: Callable[[str], None] | None = None) -> BrevoClient:
-        if self._client is None:
-            self._client = BrevoClient(
-                self.api_url,
-                self.api_key,
-                key_source=f"the environment variable {self.api_key_env}",
-                timeout=self.request_timeout,
-                retry=RetryPolicy(
-                    attempts=self.max_attempts,
-                    timeout=self.retry_timeout,
-                    wait_initial=self.retry_wait_initial,
-                    wait_max=self.retry_wait_max,
-                ),
-                limiter=RateLimiter(
-                    contacts_per_second=self.contacts_requests_per_second,
-                    others_per_hour=self.other_requests_per_hour,
-                ),
-                transport=self.transport(),
-                on_retry=on_retry,
-            )
-        return self._client
-
-    def list_writer(
-        self, list_id: int, log: Callable[[str], None], warn: Callable[[str], None] | None = None
-    ) -> ListWriter:
-        """A writer for one list; ``warn`` receives every retry with its reason."""
-        return ListWriter(
-            self.client(on_retry=warn or log),
-            list_id,
-            poll=PollPolicy(
-                initial=self.process_poll_initial, maximum=self.process_poll_max, timeout=self.import_timeout
-            ),
-            log=log,
+    @property
+    def retry_policy(self) -> RetryPolicy:
+        return RetryPolicy(
+            attempts=self.max_attempts,
+            timeout=self.retry_timeout,
+            wait_initial=self.retry_wait_initial,
+            wait_max=self.retry_wait_max,
         )
 
+    @property
+    def poll_policy(self) -> PollPolicy:
+        return PollPolicy(initial=self.process_poll_initial, maximum=self.process_poll_max, timeout=self.import_timeout)
+
+    @property
+    def rate_limits(self) -> RateLimits:
+        return RateLimits(
+            contacts_per_second=self.contacts_requests_per_second, others_per_hour=self.other_requests_per_hour
+        )
+
+    def mapping_for(self, export_name: str) -> FieldMapping:
+        """The mapping an export sends with; refused when this connection holds none for it."""
+        mapping = self.field_mappings.get(export_name)
+        try:
+            return FieldMapping.parse(mapping or {})
+        except ValueError as error:
+            raise ExportError(
+                f"the resource of this export's connection has no usable field mapping for '{export_name}' "
+                f"({error}): set field_mappings.{export_name} on the resource (exports.{export_name}.mapping "
+                "in the configuration file)."
+            ) from None
+
+    @contextmanager
+    def list_writer(self, list_id: int, log: logging.Logger | logging.LoggerAdapter) -> Iterator[ListWriter]:
+        """A writer for one list with a client of its own, closed afterwards; ``log`` receives its progress,
+        and every retry with its reason as a warning."""
+        client = BrevoClient(
+            self.api_url,
+            self.api_key,
+            key_source=f"the environment variable {self.api_key_env}",
+            timeout=self.request_timeout,
+            retry=self.retry_policy,
+            limiter=self._shared_limiter(),
+            transport=self.transport(),
+            on_retry=log.warning,
+        )
+        with client:
+            yield ListWriter(client, list_id, poll=self.poll_policy, log=log.info)
+
     def transport(self) -> httpx.BaseTransport | None:
-        """The HTTP transport; None for a real network connection. Tests override it with a fake Brevo."""
+        """The HTTP transport; None for a real network connection. Tests override it with the emulator."""
         return None
 
-    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
-        if self._client is not None:
-            self._client.close()
-            self._client = None
+    def _shared_limiter(self) -> RateLimiter:
+        # The key's digest tells accounts apart in memory only; it is never shown or stored.
+        account = hashlib.sha256(self.api_key.encode()).hexdigest()
+        key = (self.api_url, account, self.rate_limits)
+        with _limiters_lock:
+            if key not in _limiters:
+                _limiters[key] = RateLimiter(self.rate_limits)
+            return _limiters[key]
 
 
 class SyncStateResource(dg.ConfigurableResource):

@@ -21,7 +21,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-EMAIL = "email"
+from ci_sendinblue.sendinblue.contacts import EMAIL
+
 ATTRIBUTES_HASH = "attributes_hash"
 
 # Bump when the canonical serialisation below changes: every member then differs once and is re-sent,
@@ -150,11 +151,6 @@ class SyncDiff:
     @property
     def left_count(self) -> int:
         return len(self.left)
-
-    @property
-    def is_empty(self) -> bool:
-        """Nothing to import and nobody to unlink."""
-        return self.new_count == 0 and self.changed_count == 0 and self.left_count == 0
 
     @property
     def to_import(self) -> pd.DataFrame:

@@ -45,7 +45,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Dialect, Engine
 
-from ci_sendinblue.sendinblue.sync_diff import ATTRIBUTES_HASH, EMAIL, normalize_email_keys
+from ci_sendinblue.sendinblue.contacts import EMAIL
+from ci_sendinblue.sendinblue.sync_diff import ATTRIBUTES_HASH, normalize_email_keys
 
 log = logging.getLogger(__name__)
 
@@ -173,11 +174,6 @@ class SyncStateStore:
             rows = conn.execute(query).all()
         return pd.DataFrame(rows, columns=[EMAIL, ATTRIBUTES_HASH], dtype=object)
 
-    def member_count(self, export_name: str) -> int:
-        query = sa.select(sa.func.count()).select_from(self.state).where(self.state.c.export_name == export_name)
-        with self._engine.connect() as conn:
-            return int(conn.execute(query).scalar_one())
-
     def summary(self, export_name: str) -> ExportSummary | None:
         """Last run info of one export, or None if nothing was ever recorded (or it was cleared)."""
         query = sa.select(self.exports).where(self.exports.c.export_name == export_name)
@@ -242,13 +238,6 @@ class SyncStateStore:
             self._refresh_summary(
                 conn, export_name, None, last_run_at=finished_at or datetime.now(UTC), segment_counts=counts
             )
-
-    def clear(self, export_name: str) -> None:
-        """Forget everything about the export (the next run sends every member again)."""
-        with self._write() as conn:
-            conn.execute(sa.delete(self.state).where(self.state.c.export_name == export_name))
-            conn.execute(sa.delete(self.exports).where(self.exports.c.export_name == export_name))
-        log.info("sync state %s: cleared", export_name)
 
     # -- internals ---------------------------------------------------------------------------------------
 

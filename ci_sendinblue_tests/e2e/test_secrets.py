@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
@@ -50,5 +51,5 @@ def test_the_resources_and_settings_do_not_show_the_key(write_project, monkeypat
     defs = build_definitions(settings)
     resource = defs.resources["sendinblue_brevo"]
     assert API_KEY not in repr(resource) + str(resource) + repr(settings) + settings.model_dump_json()
-    client = resource.model_copy(update={"api_key": API_KEY}).client()
-    assert API_KEY not in repr(client)
+    with resource.model_copy(update={"api_key": API_KEY}).list_writer(12, log=logging.getLogger(__name__)) as writer:
+        assert API_KEY not in repr(writer.client)

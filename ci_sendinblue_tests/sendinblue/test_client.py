@@ -7,16 +7,18 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from ci_sendinblue.sendinblue.client import BrevoClient, RetryPolicy
+from ci_sendinblue.sendinblue.client import BrevoClient
 from ci_sendinblue.sendinblue.errors import (
     BrevoAuthError,
     BrevoPaymentRequired,
     BrevoPermissionError,
+    BrevoRejected,
     BrevoRequestError,
     BrevoServerError,
     BrevoUnavailable,
     ListNotFound,
 )
+from ci_sendinblue.sendinblue.policies import RetryPolicy
 
 KEY = "xkeysib-secret-0123456789abcdef"
 FAST = RetryPolicy(attempts=4, timeout=5, wait_initial=0.001, wait_max=0.01, wait_jitter=0)
@@ -45,16 +47,16 @@ def answering(*responses: httpx.Response) -> tuple[Callable[[httpx.Request], htt
 
 
 def test_the_key_goes_in_the_api_key_header():
-    handler, seen = answering(httpx.Response(200, json={"email": "owner@example.com"}))
-    client_for(handler).account()
+    handler, seen = answering(httpx.Response(200, json={"attributes": []}))
+    client_for(handler).attributes()
     assert seen[0].headers["api-key"] == KEY
-    assert seen[0].url.path == "/v3/account"
+    assert seen[0].url.path == "/v3/contacts/attributes"
 
 
 def test_a_refused_key_says_where_it_came_from_and_never_shows_it():
     handler, seen = answering(httpx.Response(401, json={"code": "unauthorized", "message": "Key not found"}))
     with pytest.raises(BrevoAuthError) as raised:
-        client_for(handler).account()
+        client_for(handler).attributes()
     assert "SENDINBLUE_API_KEY" in str(raised.value)
     assert KEY not in str(raised.value) and KEY not in repr(raised.value)
     assert len(seen) == 1
@@ -80,7 +82,16 @@ def test_a_bad_request_passes_on_brevos_words_about_the_field_and_is_not_retried
 def test_other_client_errors_fail_at_once(status, error):
     handler, seen = answering(httpx.Response(status, json={"code": "x", "message": "no"}))
     with pytest.raises(error):
-        client_for(handler).account()
+        client_for(handler).attributes()
+    assert len(seen) == 1
+
+
+@pytest.mark.parametrize("status", [405, 409, 422])
+def test_any_other_refusal_is_a_rejection_and_is_not_retried(status):
+    handler, seen = answering(httpx.Response(status, json={"code": "x", "message": "no"}))
+    with pytest.raises(BrevoRejected) as raised:
+        client_for(handler).attributes()
+    assert raised.value.status == status
     assert len(seen) == 1
 
 
@@ -109,7 +120,7 @@ def test_rate_limits_are_retried_after_the_reset_brevo_gives():
 def test_retries_stop_after_the_configured_attempts():
     handler, seen = answering(httpx.Response(503, json={"code": "unavailable", "message": "down"}))
     with pytest.raises(BrevoServerError):
-        client_for(handler).account()
+        client_for(handler).attributes()
     assert len(seen) == FAST.attempts
 
 
@@ -121,21 +132,21 @@ def test_connection_failures_are_retried_then_reported_as_unavailable():
         raise httpx.ConnectError("refused", request=request)
 
     with pytest.raises(BrevoUnavailable, match="could not be reached"):
-        client_for(handler).account()
+        client_for(handler).attributes()
     assert len(calls) == FAST.attempts
 
 
 def test_list_changes_accept_answers_with_or_without_the_contacts_wrapper():
     wrapped, _ = answering(httpx.Response(201, json={"contacts": {"success": ["a@example.com"], "failure": []}}))
     bare, _ = answering(httpx.Response(201, json={"success": ["a@example.com"], "failure": ["b@example.com"]}))
-    assert client_for(wrapped).add_to_list(1, ["a@example.com"]).success == ["a@example.com"]
+    assert client_for(wrapped).remove_from_list(1, ["a@example.com"]).success == ["a@example.com"]
     assert client_for(bare).remove_from_list(1, ["a@example.com", "b@example.com"]).failure == ["b@example.com"]
 
 
 def test_more_than_150_emails_per_list_change_is_a_programming_error():
     handler, seen = answering(httpx.Response(201, json={}))
     with pytest.raises(ValueError, match="1 to 150"):
-        client_for(handler).add_to_list(1, [f"p{i}@example.com" for i in range(151)])
+        client_for(handler).remove_from_list(1, [f"p{i}@example.com" for i in range(151)])
     assert seen == []
 
 

@@ -5,17 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from ci_sendinblue.config.models import ExportSettings
 from ci_sendinblue.sendinblue.contacts import build_export_contacts
+from ci_sendinblue.sendinblue.mapping import FieldMapping
 from ci_sendinblue.sendinblue.phones import normalize_phones
 
-EXPORT = ExportSettings(
-    connection="brevo",
-    list_id=12,
-    segments=["first", "second"],
-    mapping={"email": "Email", "firstname": "First", "SMS": "Phone"},
-    phone_region="US",
-)
+MAPPING = FieldMapping.parse({"email": "Email", "firstname": "First", "SMS": "Phone"})
 
 
 def segment(rows: list[tuple[str, str, str, str]]) -> pd.DataFrame:
@@ -28,7 +22,7 @@ def test_a_person_in_two_segments_is_sent_once_as_the_first_segment_has_them():
             "first": segment([("1", "ann@example.com", "Ann", "")]),
             "second": segment([("2", "ann@example.com", "Annie", ""), ("3", "bob@example.com", "Bob", "")]),
         },
-        EXPORT,
+        MAPPING,
     )
     assert shaped.contacts["email"].tolist() == ["ann@example.com", "bob@example.com"]
     assert shaped.contacts["FIRSTNAME"].tolist() == ["Ann", "Bob"]
@@ -37,20 +31,22 @@ def test_a_person_in_two_segments_is_sent_once_as_the_first_segment_has_them():
 
 
 def test_attribute_names_are_upper_cased_as_brevo_stores_them():
-    shaped = build_export_contacts({"first": segment([("1", "a@example.com", "A", "")]), "second": segment([])}, EXPORT)
+    shaped = build_export_contacts(
+        {"first": segment([("1", "a@example.com", "A", "")]), "second": segment([])}, MAPPING
+    )
     assert list(shaped.contacts.columns) == ["email", "FIRSTNAME", "SMS"]
 
 
 def test_empty_values_are_missing_not_empty_text():
     shaped = build_export_contacts(
-        {"first": segment([("1", "a@example.com", "  ", "")]), "second": segment([])}, EXPORT
+        {"first": segment([("1", "a@example.com", "  ", "")]), "second": segment([])}, MAPPING
     )
     assert shaped.contacts["FIRSTNAME"].isna().all()
 
 
 def test_an_invalid_phone_drops_the_sms_attribute_not_the_contact():
     shaped = build_export_contacts(
-        {"first": segment([("1", "a@example.com", "A", "call me")]), "second": segment([])}, EXPORT
+        {"first": segment([("1", "a@example.com", "A", "call me")]), "second": segment([])}, MAPPING
     )
     assert shaped.contacts["email"].tolist() == ["a@example.com"]
     assert shaped.contacts["SMS"].isna().all()
@@ -103,7 +99,7 @@ def test_a_phone_already_held_by_an_earlier_contact_is_not_sent_again():
             ),
             "second": segment([]),
         },
-        EXPORT,
+        MAPPING,
     )
     assert shaped.contacts["SMS"].tolist()[0] == "+12065550142"
     assert pd.isna(shaped.contacts["SMS"].tolist()[1])
@@ -126,6 +122,6 @@ def test_a_float_phone_column_from_parquet_is_sent_without_its_decimal_point():
             "Phone": [2065550142.0, None],
         }
     )
-    shaped = build_export_contacts({"first": members, "second": members.iloc[:0]}, EXPORT)
+    shaped = build_export_contacts({"first": members, "second": members.iloc[:0]}, MAPPING)
     assert shaped.contacts["SMS"].tolist()[0] == "+12065550142"
     assert shaped.invalid_phones.empty

@@ -7,7 +7,8 @@ import json
 import pandas as pd
 import pytest
 
-from ci_sendinblue.sendinblue.imports import ContactTooLarge, import_bodies
+from ci_sendinblue.sendinblue.errors import ContactTooLarge
+from ci_sendinblue.sendinblue.imports import import_bodies
 
 
 def contacts(count: int) -> pd.DataFrame:

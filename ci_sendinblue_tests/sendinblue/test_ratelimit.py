@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from ci_sendinblue.sendinblue.policies import RateLimits
 from ci_sendinblue.sendinblue.ratelimit import RateLimiter
 
 
@@ -21,7 +22,7 @@ class Clock:
 
 
 def limiter(clock: Clock, per_second: float = 10, per_hour: float = 100) -> RateLimiter:
-    return RateLimiter(contacts_per_second=per_second, others_per_hour=per_hour, sleep=clock.sleep, clock=clock)
+    return RateLimiter(RateLimits(per_second, per_hour), sleep=clock.sleep, clock=clock)
 
 
 def test_contacts_requests_beyond_the_per_second_rate_wait():

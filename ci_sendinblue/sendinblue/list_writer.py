@@ -1,4 +1,4 @@
-"""Writing contacts into one Brevo list and waiting until Brevo confirms it.
+"""Writing contacts into one Brevo list and waiting until Brevo confirms it: the HTTP side of a list sync.
 
 The import endpoint answers at once with a process ID and does the work later, so an export is done only
 when every process it started has completed. ``/processes`` shares Brevo's small hourly budget (about 100
@@ -17,16 +17,9 @@ from ci_sendinblue.sendinblue.client import (
     BrevoClient,
     ProcessStatus,
 )
-from ci_sendinblue.sendinblue.errors import ExportRefused, ImportProcessFailed
+from ci_sendinblue.sendinblue.errors import ImportsFailed, UnknownAttributes
 from ci_sendinblue.sendinblue.imports import ImportBody
-
-
-@dataclass(frozen=True)
-class PollPolicy:
-    initial: float = 2.0
-    maximum: float = 60.0
-    factor: float = 1.5
-    timeout: float = 7200.0
+from ci_sendinblue.sendinblue.policies import PollPolicy
 
 
 @dataclass(frozen=True)
@@ -58,6 +51,8 @@ class RemovalOutcome:
 
 
 class ListWriter:
+    """One list of one account, for one step: imports, waits for Brevo's processes, unlinks, reads back."""
+
     def __init__(
         self,
         client: BrevoClient,
@@ -81,7 +76,7 @@ class ListWriter:
         known = {str(a.get("name", "")).upper() for a in self.client.attributes()}
         missing = sorted(a for a in attributes if a.upper() not in known)
         if missing:
-            raise ExportRefused(
+            raise UnknownAttributes(
                 f"the mapping sends attribute(s) {', '.join(missing)} that the Brevo account does not have "
                 f"(it has {', '.join(sorted(known)) or 'none'}): create them in Brevo (Contacts > Settings > "
                 "Contact attributes) or change the export's mapping."
@@ -117,7 +112,7 @@ class ListWriter:
             if status.finished:
                 return status
             if self._clock() + interval > deadline:
-                raise ImportProcessFailed(
+                raise ImportsFailed(
                     f"import process {process_id} is still '{status.status}' after {self._poll.timeout:.0f} s; "
                     "it may still complete in Brevo: the next run checks and sends the same contacts again."
                 )

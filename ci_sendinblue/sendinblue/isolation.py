@@ -1,0 +1,97 @@
+"""Importing contacts so that one contact Brevo refuses cannot hold back the others.
+
+Brevo accepts an import as a whole and decides later, per process: a process may end ``failed`` (Brevo gives
+no reason per contact) or complete while counting some addresses as invalid and leaving them out. Either way
+the contacts of that process cannot be taken as imported. Splitting such a process in halves and importing
+each half again isolates the refused contacts in a few rounds (about log2 of the process size), so the run
+reports them instead of failing, and everything else lands.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from itertools import chain
+
+import pandas as pd
+
+from ci_sendinblue.privacy import masked_sample
+from ci_sendinblue.sendinblue.contacts import EMAIL
+from ci_sendinblue.sendinblue.errors import ImportsFailed
+from ci_sendinblue.sendinblue.imports import ImportBody
+from ci_sendinblue.sendinblue.list_writer import ImportOutcome, ListWriter
+
+
+@dataclass
+class ImportReport:
+    outcomes: list[ImportOutcome] = field(default_factory=list)
+    """Every import process of the run, in the order started (isolation rounds included)."""
+    rejected: list[str] = field(default_factory=list)
+    """Emails Brevo refused alone, in an import of their own: reported, not recorded, tried again next run."""
+    unresolved: list[ImportOutcome] = field(default_factory=list)
+
+
+def import_isolating_refused(
+    writer: ListWriter,
+    rows: pd.DataFrame,
+    *,
+    bodies: Callable[[pd.DataFrame], Iterable[ImportBody]],
+    confirm: Callable[[pd.DataFrame], None],
+    budget: int,
+    budget_setting: str,
+    log: logging.Logger | logging.LoggerAdapter,
+    mask: bool,
+) -> ImportReport:
+    """Import ``rows``; split every process that did not take all its contacts, until each refused contact
+    stands alone or ``budget`` extra imports are spent.
+
+    ``confirm`` receives, after each round, the rows of the processes Brevo completed cleanly, so work done
+    survives a later failure of the run. ``budget_setting`` is the key path of ``budget``, named when it runs
+    out.
+    """
+    report = ImportReport()
+    pending = [rows] if not rows.empty else []
+    while pending:
+        outcomes = writer.import_all(chain.from_iterable(bodies(frame) for frame in pending))
+        report.outcomes.extend(outcomes)
+        confirmed = [email for outcome in outcomes if outcome.clean for email in outcome.emails]
+        confirm(rows.loc[rows[EMAIL].isin(confirmed)])
+        pending = []
+        for outcome in (o for o in outcomes if not o.clean):
+            if len(outcome.emails) == 1:
+                report.rejected.extend(outcome.emails)
+                log.warning(
+                    f"import process {outcome.process_id} {outcome.outcome_text} for a single contact "
+                    f"({masked_sample(outcome.emails, mask=mask)[0]}): rejected"
+                )
+            elif budget >= 2:
+                budget -= 2
+                half = len(outcome.emails) // 2
+                log.warning(
+                    f"import process {outcome.process_id} {outcome.outcome_text} "
+                    f"({len(outcome.emails)} contacts): retrying as two imports to isolate the refused ones"
+                )
+                pending.extend(
+                    rows.loc[rows[EMAIL].isin(part)] for part in (outcome.emails[:half], outcome.emails[half:])
+                )
+            else:
+                report.unresolved.append(outcome)
+    _raise_unless_progress(report, budget_setting)
+    return report
+
+
+def _raise_unless_progress(report: ImportReport, budget_setting: str) -> None:
+    if report.outcomes and not any(o.status.succeeded for o in report.outcomes):
+        raise ImportsFailed(
+            f"every import of this run failed ({len(report.outcomes)} processes, last one "
+            f"{report.outcomes[-1].status.status}): Brevo refuses the imports as a whole, not particular "
+            "contacts. Check the account in Brevo; the next run sends the same contacts again."
+        )
+    if report.unresolved:
+        described = ", ".join(f"{o.process_id} ({o.outcome_text}, {len(o.emails)} contacts)" for o in report.unresolved)
+        raise ImportsFailed(
+            f"Brevo did not complete import process(es) {described}, and the run spent its extra imports "
+            f"({budget_setting}) isolating refused contacts; completed imports are recorded, the next run sends "
+            "the rest again."
+        )
