@@ -1,19 +1,26 @@
-"""What the tests share besides fixtures: small explicit profiles and configurations, and the expected list
-computed independently of the pipeline."""
+"""What the tests share besides fixtures: small explicit profiles and configurations, the expected list
+computed independently of the pipeline, and the emulator run in process behind the project's resource."""
 
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
+import httpx
 import pandas as pd
 import yaml
 
+from ci_sendinblue.emulator import EmulatorSettings, create_app
+from ci_sendinblue.emulator.runtime import Runtime
+from ci_sendinblue.emulator.transport import EmulatorTransport
 from ci_sendinblue.segments.emails import normalize_emails
 from ci_sendinblue.sendinblue.phones import normalize_phones
+from ci_sendinblue.sendinblue.resources import SendinblueResource
 
 PROFILES = [
     # CustomerId, FirstName, LastName, Email, Phone, City, Country, LifetimeValue, LoyaltyTier, MarketingConsent
@@ -147,3 +154,91 @@ class Run:
             if e.event_specific_data.materialization.asset_key == key
         ]
         return {k: v.value for k, v in event.metadata.items()}
+
+
+@dataclass(frozen=True)
+class SentRequest:
+    method: str
+    path: str
+    """Without the ``/v3`` prefix, as Brevo's documentation writes it."""
+    body: Any
+
+
+class _RecordingTransport(httpx.BaseTransport):
+    """Notes every request on its way to the emulator, so a test can say what the client sent."""
+
+    def __init__(self, inner: httpx.BaseTransport, sent: list[SentRequest]) -> None:
+        self._inner = inner
+        self._sent = sent
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        content = request.read()
+        body = json.loads(content) if content else None
+        self._sent.append(SentRequest(request.method, request.url.path.removeprefix("/v3"), body))
+        return self._inner.handle_request(request)
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+@dataclass
+class InProcessBrevo:
+    """The emulator's app in this process: the Brevo model the emulator process serves, without a server."""
+
+    settings: EmulatorSettings
+    sent: list[SentRequest] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.app = create_app(self.settings)
+
+    @property
+    def runtime(self) -> Runtime:
+        return self.app.state.emulator
+
+    def members(self, list_id: int = 12) -> dict[str, dict[str, Any]]:
+        """Email → attributes of every contact in the list, as Brevo holds them."""
+        return {c.email: dict(c.attributes) for c in self.runtime.account.members(list_id)}
+
+    @property
+    def imported(self) -> Iterator[dict[str, Any]]:
+        """Every contact of every ``POST /contacts/import`` body sent, in order."""
+        for request in self.sent:
+            if (request.method, request.path) == ("POST", "/contacts/import"):
+                yield from request.body["jsonBody"]
+
+    def resource(self, **overrides: Any) -> SendinblueResource:
+        """The project's resource, its HTTP sent to this emulator; fast polls, no client-side rate limits."""
+        brevo = self
+
+        class InProcessSendinblueResource(SendinblueResource):
+            def transport(self) -> httpx.BaseTransport:
+                return _RecordingTransport(EmulatorTransport(brevo.app), brevo.sent)
+
+        settings: dict[str, Any] = {
+            "api_key": self.settings.api_key,
+            "api_url": "http://brevo.test/v3",
+            "accept_data_privacy_terms": True,
+            "process_poll_initial": 0.001,
+            "process_poll_max": 0.01,
+            "retry_wait_initial": 0.001,
+            "retry_wait_max": 0.01,
+            "contacts_requests_per_second": None,
+            "other_requests_per_hour": None,
+        }
+        settings.update(overrides)
+        return InProcessSendinblueResource(**settings)
+
+
+def in_process_brevo(**overrides: Any) -> InProcessBrevo:
+    """An emulated account with list 12 and an English-language account's attributes; processes complete at
+    the next request."""
+    options: dict[str, Any] = {
+        "api_key": API_KEY,
+        "lists": {12: "Newsletter"},
+        "attributes": tuple(ATTRIBUTES),
+        "process_delay": 0.0,
+        "contacts_rate": None,
+        "hourly_budget": None,
+    }
+    options.update(overrides)
+    return InProcessBrevo(EmulatorSettings(**options))
