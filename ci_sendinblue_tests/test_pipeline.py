@@ -261,7 +261,9 @@ def test_without_the_profiles_file_the_code_location_loads_and_the_run_fails_nam
     assert "does not exist" in graph.get(dg.AssetKey("customer_profiles")).description
 
     brevo = in_process_brevo()
-    result = dg.materialize(list(defs.assets or []), resources=resources(path, brevo), raise_on_error=False)
+    with pytest.warns(ProfilesNotCheckedWarning):
+        run_resources = resources(path, brevo)
+    result = dg.materialize(list(defs.assets or []), resources=run_resources, raise_on_error=False)
     assert not result.success
     [failure] = result.get_step_failure_events()
     assert failure.step_key == "customer_profiles"
