@@ -1,6 +1,11 @@
 """Shaping segment members into Brevo contacts: union, de-duplication, attribute mapping.
 
-Knows pandas and the export's mapping, nothing of HTTP.
+Two steps, so that a run can tell what changed before paying for the expensive one:
+:func:`gather_members` unions the segments and maps the columns (cheap, vectorised, the raw text as the
+profiles hold it); :func:`shape_contacts` turns raw rows into what Brevo receives (trimmed text, E.164 phones:
+phone parsing is the costly part). A run shapes only its new and changed members;
+:func:`build_export_contacts` does both steps for every member. Knows pandas and the export's mapping,
+nothing of HTTP.
 """
 
 from __future__ import annotations
@@ -15,6 +20,23 @@ from ci_sendinblue.sendinblue.phones import normalize_phones
 
 SMS = "SMS"
 EMAIL = "email"
+
+
+@dataclass(frozen=True)
+class ExportMembers:
+    """Every member of an export, once, in export order, with its mapped values as the profiles hold them."""
+
+    raw: pd.DataFrame
+    """Column ``email`` (unique, normalised by the segments) and one text column per Brevo attribute."""
+    regions: pd.Series | None
+    """The region each member's national phone number is read in (only when the export maps ``SMS``)."""
+    members_per_segment: dict[str, int]
+    duplicates: int
+    """Rows dropped because an earlier row (segment order, then profile order) had the same email."""
+
+    @property
+    def attributes(self) -> list[str]:
+        return [c for c in self.raw.columns if c != EMAIL]
 
 
 @dataclass(frozen=True)
@@ -33,13 +55,13 @@ class ExportContacts:
     number already held by another contact."""
 
 
-def build_export_contacts(
+def gather_members(
     segments: Mapping[str, pd.DataFrame],
     mapping: FieldMapping,
     *,
     phone_region: str = "US",
     phone_region_column: str | None = None,
-) -> ExportContacts:
+) -> ExportMembers:
     """Union the segments in the order given (the export's) and keep the first row per email.
 
     The first row wins: the one from the segment listed first in the export, and within a segment the one
@@ -50,27 +72,62 @@ def build_export_contacts(
     columns = list(dict.fromkeys([*mapping.columns, *([phone_region_column] if phone_region_column else [])]))
     parts = [frame[columns] for frame in segments.values()]
     union = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
-    unique = union.drop_duplicates(subset=mapping.email, keep="first")
-    contacts = pd.DataFrame({EMAIL: unique[mapping.email].astype("string")}, index=unique.index)
+    unique = union.drop_duplicates(subset=mapping.email, keep="first").reset_index(drop=True)
+    raw = pd.DataFrame({EMAIL: unique[mapping.email].astype("string")}, index=unique.index)
     for attribute, column in mapping.attributes.items():
-        values = _as_text(unique[column]).str.strip()
-        contacts[attribute] = values.mask(values == "")
-    invalid_phones = shared_phones = pd.Series([], dtype="string")
-    if SMS in contacts:
-        regions: pd.Series | str = (
-            unique[phone_region_column].fillna(phone_region) if phone_region_column else phone_region
-        )
-        contacts[SMS], invalid = normalize_phones(contacts[SMS], regions)
-        invalid_phones = contacts.loc[invalid, EMAIL]
-        shared = contacts[SMS].notna() & contacts[SMS].duplicated(keep="first")
-        contacts[SMS] = contacts[SMS].mask(shared)
-        shared_phones = contacts.loc[shared, EMAIL]
-    return ExportContacts(
-        contacts=contacts.reset_index(drop=True),
+        raw[attribute] = _as_text(unique[column])
+    regions = None
+    if SMS in raw:
+        regions = pd.Series(phone_region, index=unique.index, dtype="string")
+        if phone_region_column:
+            own = unique[phone_region_column].astype("string").str.strip()
+            regions = own.mask(own == "").fillna(regions)
+        regions = regions.str.strip().str.upper()
+    return ExportMembers(
+        raw=raw,
+        regions=regions,
         members_per_segment={name: len(frame) for name, frame in segments.items()},
         duplicates=len(union) - len(unique),
-        invalid_phones=invalid_phones.reset_index(drop=True),
-        shared_phones=shared_phones.reset_index(drop=True),
+    )
+
+
+def shape_contacts(raw: pd.DataFrame, regions: pd.Series | None) -> tuple[pd.DataFrame, pd.Series]:
+    """What Brevo receives for ``raw`` rows: trimmed text (empty is missing), phones in E.164; and a mask of
+    the rows whose phone could not be made international (sent without SMS). Keeps ``raw``'s index."""
+    contacts = pd.DataFrame({EMAIL: raw[EMAIL]}, index=raw.index)
+    for attribute in raw.columns:
+        if attribute == EMAIL:
+            continue
+        values = raw[attribute].str.strip()
+        contacts[attribute] = values.mask(values == "")
+    invalid = pd.Series(False, index=raw.index)
+    if SMS in contacts:
+        if regions is None:
+            raise ValueError("shape_contacts: the export maps SMS, so each row needs a phone region")
+        contacts[SMS], invalid = normalize_phones(contacts[SMS], regions.loc[raw.index])
+    return contacts, invalid
+
+
+def build_export_contacts(
+    segments: Mapping[str, pd.DataFrame],
+    mapping: FieldMapping,
+    *,
+    phone_region: str = "US",
+    phone_region_column: str | None = None,
+) -> ExportContacts:
+    """Every member shaped, with the shared-phone rule applied (see :class:`ExportContacts`)."""
+    members = gather_members(segments, mapping, phone_region=phone_region, phone_region_column=phone_region_column)
+    contacts, invalid = shape_contacts(members.raw, members.regions)
+    shared = pd.Series(False, index=contacts.index)
+    if SMS in contacts:
+        shared = contacts[SMS].notna() & contacts[SMS].duplicated(keep="first")
+        contacts[SMS] = contacts[SMS].mask(shared)
+    return ExportContacts(
+        contacts=contacts,
+        members_per_segment=members.members_per_segment,
+        duplicates=members.duplicates,
+        invalid_phones=contacts.loc[invalid, EMAIL].reset_index(drop=True),
+        shared_phones=contacts.loc[shared, EMAIL].reset_index(drop=True),
     )
 
 

@@ -22,15 +22,16 @@ from pydantic import Field
 
 from ci_sendinblue.config.models import ExportSettings
 from ci_sendinblue.sendinblue.brake import RemovalPlan, apply_brake
-from ci_sendinblue.sendinblue.contacts import EMAIL, ExportContacts, build_export_contacts
+from ci_sendinblue.sendinblue.contacts import EMAIL, ExportMembers, gather_members
 from ci_sendinblue.sendinblue.errors import PrivacyTermsNotAccepted, TooManyProfiles
 from ci_sendinblue.sendinblue.imports import ImportBody, import_bodies
 from ci_sendinblue.sendinblue.isolation import ImportReport, import_isolating_refused
 from ci_sendinblue.sendinblue.list_writer import ListWriter
 from ci_sendinblue.sendinblue.mapping import FieldMapping
 from ci_sendinblue.sendinblue.reconcile import list_as_state
-from ci_sendinblue.sendinblue.sync_diff import ATTRIBUTES_HASH, SyncDiff, attributes_hash, diff_members
-from ci_sendinblue.sendinblue.sync_state import SyncStateStore
+from ci_sendinblue.sendinblue.sync_diff import ATTRIBUTES_HASH, SyncDiff
+from ci_sendinblue.sendinblue.sync_plan import SyncPlan, members_digest, plan_sync, raw_value_hashes
+from ci_sendinblue.sendinblue.sync_state import PHONE_KEY, ExportSummary, SyncStateStore
 
 
 class ListSyncConfig(dg.Config):
@@ -54,13 +55,18 @@ class DryRunOutcome:
 
 @dataclass(frozen=True)
 class SyncOutcome:
-    contacts: ExportContacts
+    members: ExportMembers
     diff: SyncDiff
+    invalid_phones: int
+    invalid_phone_sample: pd.Series
+    shared_phones: int
     imported: ImportReport
     removed: int
     list_after: Mapping[str, Any]
     """The list as Brevo describes it after the run (``GET /contacts/lists/{id}``)."""
     duration_seconds: float
+    nothing_changed: bool = False
+    """True when the members digest matched the state's: nothing was loaded, parsed, sent or written."""
 
     @property
     def list_members_after(self) -> int:
@@ -97,39 +103,43 @@ class ListSync:
 
     def run(self, segments: Mapping[str, pd.DataFrame], writer: ListWriter) -> DryRunOutcome | SyncOutcome:
         """``segments`` in the export's order (the first one wins a contact held by several)."""
-        shaped = build_export_contacts(
+        members = gather_members(
             segments,
             self.mapping,
             phone_region=self.export.phone_region,
             phone_region_column=self.export.phone_region_column,
         )
-        contacts = shaped.contacts
-        if len(contacts) > self.export.max_profiles:
+        if len(members.raw) > self.export.max_profiles:
             raise TooManyProfiles(
-                f"{len(contacts)} contacts exceed the export's limit of {self.export.max_profiles}: raise "
+                f"{len(members.raw)} contacts exceed the export's limit of {self.export.max_profiles}: raise "
                 f"exports.{self.name}.max_profiles or narrow its segments. Nothing was sent."
             )
-        attributes = [c for c in contacts.columns if c != EMAIL]
-        contacts[ATTRIBUTES_HASH] = attributes_hash(contacts, attributes)
+        writer.check_ready(members.attributes)
+        raw_hashes = raw_value_hashes(members)
+        digest = members_digest(members, raw_hashes, context=self._digest_context())
+        summary = self.store.summary(self.name)
+        if self._nothing_changed(summary, digest, len(members.raw)):
+            assert summary is not None
+            return self._unchanged(members, summary, digest, writer)
 
-        writer.check_ready(attributes)
-        previous = self._previous_state(writer, attributes)
-        diff = diff_members(contacts, previous)
+        previous = self._previous_state(writer, members.attributes)
+        plan = plan_sync(members, raw_hashes, previous, by_value=self.options.reconcile)
+        diff = plan.diff
         removing = diff.left if self.export.mode == "mirror" else pd.Index([], dtype=object)
         if self.export.mode == "mirror":
-            self._brake(len(removing), len(previous), shaped.members_per_segment)
+            self._brake(len(removing), len(previous), members.members_per_segment)
         if self.options.dry_run:
             self.log.info(f"dry run of {self.name}: {diff.counts()}; nothing sent")
             return DryRunOutcome(diff, removing)
 
         if self.options.reconcile:
-            self.store.replace(self.name, previous, datetime.now(UTC))
+            self.store.replace(self.name, self._reconciled_state(previous, plan), datetime.now(UTC))
         imported = import_isolating_refused(
             writer,
-            diff.to_import,
+            plan.to_import,
             bodies=self._bodies,
             confirm=lambda rows: self.store.record_confirmed_upserts(
-                self.name, rows[[EMAIL, ATTRIBUTES_HASH]], datetime.now(UTC)
+                self.name, rows[[EMAIL, ATTRIBUTES_HASH, PHONE_KEY]], datetime.now(UTC)
             ),
             budget=self.export.max_isolation_imports,
             budget_setting=f"exports.{self.name}.max_isolation_imports",
@@ -137,22 +147,82 @@ class ListSync:
             mask=self.mask,
         )
         removed = self._remove(writer, removing)
-        self.store.record_run(self.name, shaped.members_per_segment)
+        facts = {"invalid_phones": len(plan.invalid_phones), "shared_phones": len(plan.shared_phones)}
+        settled = not imported.rejected and not imported.unresolved
+        self.store.record_run(
+            self.name, members.members_per_segment, members_digest=digest if settled else None, facts=facts
+        )
         after = writer.client.get_list(self.export.list_id)
-        if len(shaped.invalid_phones):
-            self.log.warning(f"{len(shaped.invalid_phones)} contacts sent without SMS: phone not valid")
-        return SyncOutcome(shaped, diff, imported, removed, after, round(time.monotonic() - self.started, 3))
+        if len(plan.invalid_phones):
+            self.log.warning(f"{len(plan.invalid_phones)} contacts sent without SMS: phone not valid")
+        return SyncOutcome(
+            members=members,
+            diff=diff,
+            invalid_phones=len(plan.invalid_phones),
+            invalid_phone_sample=plan.invalid_phones,
+            shared_phones=len(plan.shared_phones),
+            imported=imported,
+            removed=removed,
+            list_after=after,
+            duration_seconds=self._elapsed(),
+        )
+
+    def _digest_context(self) -> str:
+        """The settings besides the members that decide what a run does: changing one forgoes the shortcut."""
+        return f"list {self.export.list_id}; mode {self.export.mode}; clear {self.export.clear_empty_attributes}"
+
+    def _nothing_changed(self, summary: ExportSummary | None, digest: str, members: int) -> bool:
+        """The last run left nothing pending, nobody wrote the state since, and the members are the same."""
+        if self.options.dry_run or self.options.full_refresh or self.options.reconcile or summary is None:
+            return False
+        if summary.members_digest != digest:
+            return False
+        return summary.member_count == members or (self.export.mode == "upsert" and summary.member_count > members)
+
+    def _unchanged(
+        self, members: ExportMembers, summary: ExportSummary, digest: str, writer: ListWriter
+    ) -> SyncOutcome:
+        """A run whose members are exactly those of the last settled run: nothing to load, parse or send."""
+        unchanged = members.raw[[EMAIL]]
+        empty = unchanged.iloc[:0]
+        diff = SyncDiff(empty, empty, unchanged, pd.Index([], dtype=object), summary.member_count - len(unchanged))
+        self.store.record_run(self.name, members.members_per_segment, members_digest=digest, facts=summary.run_facts)
+        self.log.info(f"{self.name}: the members are those of the last run; nothing to send")
+        return SyncOutcome(
+            members=members,
+            diff=diff,
+            invalid_phones=summary.run_facts.get("invalid_phones", 0),
+            invalid_phone_sample=pd.Series([], dtype=object),
+            shared_phones=summary.run_facts.get("shared_phones", 0),
+            imported=ImportReport(),
+            removed=0,
+            list_after=writer.client.get_list(self.export.list_id),
+            duration_seconds=self._elapsed(),
+            nothing_changed=True,
+        )
+
+    def _elapsed(self) -> float:
+        return round(time.monotonic() - self.started, 3)
 
     def _previous_state(self, writer: ListWriter, attributes: list[str]) -> pd.DataFrame:
         """What Brevo holds: the confirmed state, nothing (full refresh), or the list itself (reconcile, which
         becomes the new state once the run is past the brake and not a dry run)."""
         if self.options.full_refresh:
-            return pd.DataFrame({EMAIL: pd.Series([], dtype=object), ATTRIBUTES_HASH: pd.Series([], dtype=object)})
+            return pd.DataFrame({c: pd.Series([], dtype=object) for c in (EMAIL, ATTRIBUTES_HASH, PHONE_KEY)})
         if not self.options.reconcile:
-            return self.store.load(self.name)
+            return self.store.load(self.name, phone_keys=True)
         actual = list_as_state(writer, attributes)
         self.log.info(f"reconcile: Brevo list {self.export.list_id} holds {len(actual)} contacts")
         return actual
+
+    @staticmethod
+    def _reconciled_state(actual: pd.DataFrame, plan: SyncPlan) -> pd.DataFrame:
+        """The list as Brevo holds it, in the state's terms: members whose values Brevo already has get the
+        hashes a run compares with; the others keep a hash of Brevo's values (no run's hash equals it)."""
+        unchanged = plan.diff.unchanged[[EMAIL, ATTRIBUTES_HASH, PHONE_KEY]]
+        others = actual.loc[~actual[EMAIL].isin(unchanged[EMAIL])].assign(**{PHONE_KEY: None})
+        parts = [part for part in (unchanged, others[[EMAIL, ATTRIBUTES_HASH, PHONE_KEY]]) if len(part)]
+        return pd.concat(parts, ignore_index=True) if parts else unchanged
 
     def _brake(self, removing: int, list_size: int, segment_counts: dict[str, int]) -> None:
         summary = self.store.summary(self.name)
@@ -170,7 +240,7 @@ class ListSync:
 
     def _bodies(self, rows: pd.DataFrame) -> Iterator[ImportBody]:
         return import_bodies(
-            rows.drop(columns=[ATTRIBUTES_HASH]),
+            rows.drop(columns=[ATTRIBUTES_HASH, PHONE_KEY]),
             list_id=self.export.list_id,
             max_bytes=self.export.max_import_bytes,
             clear_empty_attributes=self.export.clear_empty_attributes,

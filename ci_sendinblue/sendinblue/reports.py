@@ -35,7 +35,7 @@ def dry_run_metadata(export: ExportSettings, outcome: DryRunOutcome, *, mask: bo
 def sync_metadata(
     export: ExportSettings, outcome: SyncOutcome, options: ListSyncConfig, *, mask: bool
 ) -> dict[str, Any]:
-    diff, shaped, imported = outcome.diff, outcome.contacts, outcome.imported
+    diff, members, imported = outcome.diff, outcome.members, outcome.imported
     return {
         "mode": export.mode,
         "list_id": export.list_id,
@@ -47,12 +47,13 @@ def sync_metadata(
         "rejected": len(imported.rejected),
         "rejected_sample": dg.MetadataValue.json(masked_sample(imported.rejected, mask=mask)),
         "sent": diff.new_count + diff.changed_count - len(imported.rejected),
-        "members": len(shaped.contacts),
-        "deduplicated": shaped.duplicates,
-        "invalid_phones": len(shaped.invalid_phones),
-        "invalid_phone_sample": dg.MetadataValue.json(masked_sample(shaped.invalid_phones, mask=mask)),
-        "shared_phones": len(shaped.shared_phones),
-        "members_per_segment": dg.MetadataValue.json(shaped.members_per_segment),
+        "members": len(members.raw),
+        "deduplicated": members.duplicates,
+        "invalid_phones": outcome.invalid_phones,
+        "invalid_phone_sample": dg.MetadataValue.json(masked_sample(outcome.invalid_phone_sample, mask=mask)),
+        "shared_phones": outcome.shared_phones,
+        "members_per_segment": dg.MetadataValue.json(members.members_per_segment),
+        "nothing_changed": outcome.nothing_changed,
         "import_process_ids": dg.MetadataValue.json([o.process_id for o in imported.outcomes]),
         "import_requests": len(imported.outcomes),
         "list_members_after": outcome.list_members_after,

@@ -9,7 +9,9 @@ import dagster as dg
 import httpx
 import pytest
 
+import ci_sendinblue.sendinblue.contacts as contacts_module
 from ci_sendinblue.profiles.sample import generate_sample_profiles
+from ci_sendinblue.sendinblue.sync_state import SyncStateStore
 from ci_sendinblue_tests.helpers import API_KEY, e2e_config
 
 pytestmark = pytest.mark.e2e
@@ -52,6 +54,45 @@ def test_a_second_run_with_nothing_changed_sends_no_contacts(emulator, run_pipel
     metadata = second.metadata(NEWSLETTER)
     assert (metadata["added"], metadata["updated"], metadata["sent"]) == (0, 0, 0)
     assert metadata["unchanged"] == first.metadata(NEWSLETTER)["added"]
+
+
+def test_a_run_that_finds_the_members_of_the_last_run_loads_parses_and_writes_nothing(
+    emulator, run_pipeline, sample, monkeypatch
+):
+    first = run_pipeline(profiles=sample)
+    assert first.result.success, first.failure_message
+
+    def untouchable(*args, **kwargs):
+        raise AssertionError("an unchanged run must not need this")
+
+    monkeypatch.setattr(SyncStateStore, "load", untouchable)
+    monkeypatch.setattr(SyncStateStore, "record_confirmed_upserts", untouchable)
+    monkeypatch.setattr(contacts_module, "normalize_phones", untouchable)
+    second = run_pipeline(profiles=sample)
+
+    assert second.result.success, second.failure_message
+    metadata, before = second.metadata(NEWSLETTER), first.metadata(NEWSLETTER)
+    assert metadata["nothing_changed"] is True
+    assert (metadata["sent"], metadata["unchanged"]) == (0, before["members"])
+    for count in ("invalid_phones", "shared_phones", "list_members_after"):
+        assert metadata[count] == before[count], count
+
+
+def test_a_state_written_since_the_last_run_is_loaded_and_repaired(emulator, run_pipeline, sample):
+    """The shortcut trusts the state only as the last run left it: a write since withdraws that promise."""
+    first = run_pipeline(profiles=sample)
+    store = SyncStateStore(f"sqlite:///{first.instance.storage_directory()}/ci_sendinblue_sync_state.db")
+    forgotten = sorted(store.load("newsletter")["email"])[0]
+    store.record_confirmed_removals("newsletter", [forgotten])
+    store.dispose()
+
+    run = run_pipeline(profiles=sample)
+
+    assert run.result.success, run.failure_message
+    metadata = run.metadata(NEWSLETTER)
+    assert metadata["nothing_changed"] is False
+    assert (metadata["added"], metadata["updated"]) == (1, 0)
+    assert run_pipeline(profiles=sample).metadata(NEWSLETTER)["nothing_changed"] is True
 
 
 def test_after_changing_one_percent_of_profiles_only_those_are_imported(emulator, run_pipeline, sample):

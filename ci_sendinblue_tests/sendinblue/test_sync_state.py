@@ -113,8 +113,14 @@ def test_emails_are_stored_trimmed_and_lower_case(store: SyncStateStore) -> None
     assert state_of(store, "newsletter") == [("ann@example.com", "h1")]
 
 
-def test_only_email_hash_and_timestamps_are_stored(three_members: SyncStateStore) -> None:
-    assert [c.name for c in three_members.state.columns] == ["export_name", "email", "attributes_hash", "confirmed_at"]
+def test_only_email_hashes_and_timestamps_are_stored(three_members: SyncStateStore) -> None:
+    assert [c.name for c in three_members.state.columns] == [
+        "export_name",
+        "email",
+        "attributes_hash",
+        "phone_key",
+        "confirmed_at",
+    ]
 
 
 def test_other_columns_given_with_the_rows_are_not_stored(store: SyncStateStore) -> None:
@@ -264,11 +270,10 @@ def test_state_is_unchanged_when_the_database_rejects_a_row_in_a_later_batch(
     store.record_confirmed_upserts("newsletter", rows(("a@example.com", "h1")), CONFIRMED)
     # Validation passes (unique emails), but plain INSERT of an already stored member violates the primary key.
     clashing = rows(("b@example.com", "h2"), ("c@example.com", "h3"), ("a@example.com", "x"))
-    statement = sa.insert(store.state)
-    values = store._row_values("newsletter", clashing["email"].tolist(), clashing["attributes_hash"].tolist(), LATER)
+    emails, hashes, keys = store._validated(clashing, LATER)
 
     with pytest.raises(sa.exc.IntegrityError), store._write() as conn:
-        store._execute_in_batches(conn, statement, values)
+        store._write_rows(conn, "newsletter", emails, hashes, keys, LATER, upsert=False)
 
     assert state_of(store, "newsletter") == [("a@example.com", "h1")]
 
@@ -287,7 +292,7 @@ writes = 0
 @sa.event.listens_for(store.engine, "after_cursor_execute")
 def _die(conn, cursor, statement, parameters, context, executemany):
     global writes
-    if executemany:
+    if statement.lstrip().upper().startswith("INSERT INTO") and "sync_state" in statement:
         writes += 1
         if writes == 2:
             os._exit(9)  # killed between two batches: no rollback, no commit, no cleanup
@@ -326,3 +331,61 @@ def test_sqlite_state_uses_write_ahead_logging(tmp_path: Path) -> None:
     with SyncStateStore(f"sqlite:///{tmp_path / 'state.db'}") as store, store.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30_000
+
+
+# -- phone keys, the members digest, and tables from an earlier version ---------------------------------------
+
+
+def test_phone_keys_are_stored_with_the_hash_and_replaced_by_an_upsert(store: SyncStateStore) -> None:
+    with_keys = rows(("a@example.com", "h1"), ("b@example.com", "h2")).assign(phone_key=["111", None])
+    store.record_confirmed_upserts("newsletter", with_keys, CONFIRMED)
+    store.record_confirmed_upserts("newsletter", rows(("b@example.com", "h3")).assign(phone_key=["222"]), LATER)
+    loaded = store.load("newsletter", phone_keys=True).sort_values("email")
+    assert list(loaded.itertuples(index=False, name=None)) == [
+        ("a@example.com", "h1", "111"),
+        ("b@example.com", "h3", "222"),
+    ]
+
+
+def test_a_run_s_members_digest_is_kept_until_the_state_is_written_again(three_members: SyncStateStore) -> None:
+    three_members.record_run("newsletter", {"vip": 3}, members_digest="d1", facts={"invalid_phones": 2})
+    summary = three_members.summary("newsletter")
+    assert summary is not None
+    assert (summary.members_digest, summary.run_facts) == ("d1", {"invalid_phones": 2})
+
+    three_members.record_confirmed_removals("newsletter", ["a@example.com"])
+    summary = three_members.summary("newsletter")
+    assert summary is not None
+    assert summary.members_digest is None, "a write after the run must withdraw the digest's promise"
+
+
+@pytest.mark.parametrize("write", ["upsert", "replace"])
+def test_every_state_write_withdraws_the_members_digest(three_members: SyncStateStore, write: str) -> None:
+    three_members.record_run("newsletter", {"vip": 3}, members_digest="d1")
+    if write == "upsert":
+        three_members.record_confirmed_upserts("newsletter", rows(("z@example.com", "h9")), LATER)
+    else:
+        three_members.replace("newsletter", rows(("z@example.com", "h9")), LATER)
+    summary = three_members.summary("newsletter")
+    assert summary is not None
+    assert summary.members_digest is None
+
+
+def test_tables_of_an_earlier_version_gain_the_new_columns_and_keep_their_rows(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "CREATE TABLE ci_sendinblue_sync_state (export_name VARCHAR(200) NOT NULL, email VARCHAR(320) NOT NULL, "
+            "attributes_hash VARCHAR(64) NOT NULL, confirmed_at DATETIME NOT NULL, PRIMARY KEY (export_name, email))"
+        )
+        conn.exec_driver_sql(
+            "INSERT INTO ci_sendinblue_sync_state VALUES ('newsletter', 'a@example.com', 'old', '2025-03-01 12:00:00')"
+        )
+    engine.dispose()
+    with SyncStateStore(url) as store:
+        assert list(store.load("newsletter", phone_keys=True).itertuples(index=False, name=None)) == [
+            ("a@example.com", "old", None)
+        ]
+        store.record_confirmed_upserts("newsletter", rows(("b@example.com", "h2")).assign(phone_key=["7"]), LATER)
+        assert len(store.load("newsletter")) == 2
