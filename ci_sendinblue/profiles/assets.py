@@ -6,6 +6,7 @@ import pandas as pd
 from ci_sendinblue.config.models import ProfilesSettings
 from ci_sendinblue.profiles.checks import KEY_CHECK
 from ci_sendinblue.profiles.sources import ProfilesFileError, read_profiles, unavailable_reason
+from ci_sendinblue.text import TEXT
 
 CUSTOMER_PROFILES = dg.AssetKey("customer_profiles")
 
@@ -38,7 +39,7 @@ def build_customer_profiles(profiles: ProfilesSettings) -> dg.AssetsDefinition:
             raise dg.Failure(
                 description=f"Cannot read the profiles (profiles.path): {error}", allow_retries=False
             ) from None
-        keys = frame[profiles.key].astype("string").str.strip()
+        keys = frame[profiles.key].astype(TEXT).str.strip()
         missing = keys.isna() | (keys == "")
         duplicated = keys.duplicated(keep=False) & ~missing
         refused = missing | duplicated

@@ -46,7 +46,7 @@ def build_segment_asset(name: str, segment: SegmentSettings, settings: Settings)
         emails, reasons = normalize_emails(matched[email_column])
         refused = reasons.notna()
         members = matched.loc[~refused].copy()
-        members[email_column] = emails[~refused].astype(str)
+        members[email_column] = emails[~refused]
         rejected = matched.loc[refused]
         sample = [
             f"row {index + 1}: {mask_email(value) if mask else value} ({reason})"

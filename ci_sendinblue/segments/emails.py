@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ci_sendinblue.text import TEXT
+
 _ATEXT = r"[a-z0-9!#$%&'*+/=?^_`{|}~-]"
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 _TLD = r"(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})"
@@ -35,13 +37,17 @@ MALFORMED = "not a valid email address"
 
 def normalize_emails(emails: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Normalised addresses and, per row, why the address is refused (missing where it is valid)."""
-    text = emails.astype("string").str.strip().str.lower()
+    stripped = emails.astype(TEXT).str.strip()
+    text = stripped.str.lower()
     empty = text.isna() | (text == "")
     local_length = text.str.find("@")
     too_long = (text.str.len() > MAX_LENGTH) | (local_length > MAX_LOCAL_LENGTH)
     malformed = ~text.str.fullmatch(EMAIL_PATTERN).fillna(False).astype(bool)
-    special_use = text.str.rsplit(".", n=1).str[-1].isin(SPECIAL_USE_TLDS).fillna(False).astype(bool)
-    malformed |= special_use
-    reason = pd.Series(pd.NA, index=emails.index, dtype="string")
+    # Checked before lower-casing too: Unicode case mapping can turn a non-ASCII letter into ASCII ones
+    # ("İ" lower-cases to "i" and a combining dot), which must not make a different mailbox out of it.
+    malformed |= ~stripped.str.fullmatch(r"[\x00-\x7f]*").fillna(True).astype(bool)
+    for tld in SPECIAL_USE_TLDS:
+        malformed |= text.str.endswith("." + tld).fillna(False).astype(bool)
+    reason = pd.Series(pd.NA, index=emails.index, dtype=TEXT)
     reason = reason.mask(malformed, MALFORMED).mask(too_long.fillna(False), TOO_LONG).mask(empty, MISSING)
     return text, reason

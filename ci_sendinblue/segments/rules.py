@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from ci_sendinblue.config.models import AllOf, AnyOf, Condition, FieldCondition, NotOf, Scalar
+from ci_sendinblue.text import TEXT
 
 _TRUE = frozenset({"true", "t", "yes", "y", "1"})
 _FALSE = frozenset({"false", "f", "no", "n", "0"})
@@ -52,7 +53,7 @@ def _compare(condition: FieldCondition, column: pd.Series) -> pd.Series:
     elif op == "between":
         result = (typed >= operands[0]) & (typed <= operands[1])
     elif op in ("contains", "startswith", "endswith"):
-        accessor = typed.astype("string").str
+        accessor = typed.astype(TEXT).str
         method = {
             "contains": accessor.contains,
             "startswith": accessor.startswith,
@@ -73,7 +74,7 @@ def _compare(condition: FieldCondition, column: pd.Series) -> pd.Series:
 
 
 def _is_null(column: pd.Series) -> pd.Series:
-    blank = column.astype("string").str.strip() == ""
+    blank = column.astype(TEXT).str.strip() == ""
     return column.isna() | blank.fillna(False).astype(bool)
 
 
@@ -81,14 +82,14 @@ def _read_as(column: pd.Series, sample: Scalar, ignore_case: bool) -> pd.Series:
     if isinstance(sample, bool):
         if pd.api.types.is_bool_dtype(column):
             return column.astype("boolean")
-        text = column.astype("string").str.strip().str.lower()
+        text = column.astype(TEXT).str.strip().str.lower()
         flags = pd.Series(pd.NA, index=column.index, dtype="boolean")
         return flags.mask(text.isin(_TRUE), True).mask(text.isin(_FALSE), False)
     if isinstance(sample, int | float):
         return pd.to_numeric(column, errors="coerce")
     if isinstance(sample, dt.date):
         return pd.to_datetime(column, errors="coerce", utc=True, format="mixed")
-    text = column.astype("string")
+    text = column.astype(TEXT)
     return text.str.lower() if ignore_case else text
 
 

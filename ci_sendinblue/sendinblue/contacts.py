@@ -17,6 +17,7 @@ import pandas as pd
 
 from ci_sendinblue.sendinblue.mapping import FieldMapping
 from ci_sendinblue.sendinblue.phones import normalize_phones
+from ci_sendinblue.text import TEXT
 
 SMS = "SMS"
 EMAIL = "email"
@@ -73,14 +74,14 @@ def gather_members(
     parts = [frame[columns] for frame in segments.values()]
     union = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
     unique = union.drop_duplicates(subset=mapping.email, keep="first").reset_index(drop=True)
-    raw = pd.DataFrame({EMAIL: unique[mapping.email].astype("string")}, index=unique.index)
+    raw = pd.DataFrame({EMAIL: unique[mapping.email].astype(TEXT)}, index=unique.index)
     for attribute, column in mapping.attributes.items():
         raw[attribute] = _as_text(unique[column])
     regions = None
     if SMS in raw:
-        regions = pd.Series(phone_region, index=unique.index, dtype="string")
+        regions = pd.Series(phone_region, index=unique.index, dtype=TEXT)
         if phone_region_column:
-            own = unique[phone_region_column].astype("string").str.strip()
+            own = unique[phone_region_column].astype(TEXT).str.strip()
             regions = own.mask(own == "").fillna(regions)
         regions = regions.str.strip().str.upper()
     return ExportMembers(
@@ -139,6 +140,6 @@ def _as_text(column: pd.Series) -> pd.Series:
     """
     if pd.api.types.is_float_dtype(column):
         whole = column.notna() & (column % 1 == 0) & (column.abs() < 2**63)
-        text = column.astype("string")
-        return text.mask(whole, column[whole].astype("int64").astype("string"))
-    return column.astype("string")
+        text = column.astype(TEXT)
+        return text.mask(whole, column[whole].astype("int64").astype(TEXT))
+    return column.astype(TEXT)

@@ -12,6 +12,7 @@ import pandas as pd
 from ci_sendinblue.sendinblue.contacts import EMAIL
 from ci_sendinblue.sendinblue.list_writer import ListWriter
 from ci_sendinblue.sendinblue.sync_diff import ATTRIBUTES_HASH, attributes_hash
+from ci_sendinblue.text import TEXT
 
 
 def list_as_state(writer: ListWriter, attributes: list[str]) -> pd.DataFrame:
@@ -20,6 +21,6 @@ def list_as_state(writer: ListWriter, attributes: list[str]) -> pd.DataFrame:
         [{EMAIL: m["email"].strip().lower(), **(m.get("attributes") or {})} for m in writer.members()],
         columns=[EMAIL, *attributes],
     )
-    members[attributes] = members[attributes].astype("string").apply(lambda c: c.str.strip()).replace("", pd.NA)
+    members[attributes] = members[attributes].astype(TEXT).apply(lambda c: c.str.strip()).replace("", pd.NA)
     members[ATTRIBUTES_HASH] = attributes_hash(members, attributes)
     return members[[EMAIL, ATTRIBUTES_HASH]].drop_duplicates(EMAIL)

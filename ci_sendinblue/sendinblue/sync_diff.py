@@ -22,6 +22,7 @@ import pandas as pd
 import pyarrow as pa
 
 from ci_sendinblue.sendinblue.contacts import EMAIL
+from ci_sendinblue.text import TEXT
 
 ATTRIBUTES_HASH = "attributes_hash"
 
@@ -37,7 +38,7 @@ def normalize_email_keys(emails: pd.Series) -> pd.Series:
     :func:`diff_members` expects keys already in this form (the segments normalise them); the state store
     applies it to everything it writes.
     """
-    return emails.astype("string").str.strip().str.lower().astype(object).where(emails.notna(), None)
+    return emails.astype(TEXT).str.strip().str.lower().astype(object).where(emails.notna(), None)
 
 
 def row_hashes(frame: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:

@@ -33,6 +33,7 @@ from ci_sendinblue.sendinblue.sync_diff import (
     unique_email_index,
 )
 from ci_sendinblue.sendinblue.sync_state import PHONE_KEY
+from ci_sendinblue.text import TEXT
 
 REGION = "SMS region"
 """The phone region's place in the raw-value hash (a name no Brevo attribute can have: they are upper case)."""
@@ -90,7 +91,7 @@ def plan_sync(
     plain = hash_text(raw_hashes).to_numpy()
     same_raw = known & (stored_hash == plain)
 
-    e164 = pd.Series(pd.NA, index=raw.index, dtype="string")
+    e164 = pd.Series(pd.NA, index=raw.index, dtype=TEXT)
     parsed = np.zeros(len(raw), dtype=bool)
     has_phone = _has_phone(members)
     invalid = withheld = np.zeros(len(raw), dtype=bool)
@@ -146,7 +147,7 @@ def _phones(members: ExportMembers, rows: np.ndarray, e164: pd.Series) -> pd.Ser
     chosen = members.raw.loc[rows, [EMAIL, SMS]]
     shaped, _ = shape_contacts(chosen, members.regions)
     e164 = e164.copy()
-    e164.loc[chosen.index] = shaped[SMS].astype("string")
+    e164.loc[chosen.index] = shaped[SMS].astype(TEXT)
     return e164
 
 

@@ -74,3 +74,38 @@ def test_a_contact_larger_than_the_limit_is_refused_with_a_masked_email():
     frame = pd.DataFrame({"email": ["ann@example.com"], "LASTNAME": ["x" * 5000]})
     with pytest.raises(ContactTooLarge, match=r"a\*\*\*@example.com"):
         list(import_bodies(frame, list_id=1, max_bytes=2048))
+
+
+def test_every_text_arrives_exactly_as_the_standard_json_encoder_writes_it() -> None:
+    """Bodies are built by column with Arrow; they must equal what json.dumps gives, byte for byte."""
+    tricky = ['Say "hi"', "back\\slash", "Mary\nAnn", "tab\there", "bell\x07", "Zoë 葵 🙂", "", "\\\"", "\u2028"]
+    frame = pd.DataFrame(
+        {
+            "email": [f"p{i}@example.com" for i in range(len(tricky))],
+            "FIRSTNAME": tricky,
+            "LASTNAME": [None, *tricky[:-1]],
+        }
+    )
+    [body] = import_bodies(frame, list_id=3, max_bytes=1_000_000)
+    expected = [
+        json.dumps(
+            {"email": e, "attributes": {k: v for k, v in (("FIRSTNAME", f), ("LASTNAME", la)) if v is not None}},
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
+        for e, f, la in frame.itertuples(index=False, name=None)
+    ]
+    assert body.body.decode().endswith('"jsonBody":[' + ",".join(expected) + "]}")
+    assert body.emails == frame["email"].tolist()
+
+
+def test_bodies_are_filled_up_to_the_limit_and_never_past_it() -> None:
+    frame = contacts(3000)
+    limit = 20_000
+    bodies = list(import_bodies(frame, list_id=12, max_bytes=limit))
+    assert all(len(b.body) <= limit for b in bodies)
+    first_of_next = [json.loads(b.body)["jsonBody"][0] for b in bodies[1:]]
+    for body, nxt in zip(bodies, first_of_next, strict=False):
+        item = json.dumps(nxt, ensure_ascii=False, separators=(",", ":")).encode()
+        assert len(body.body) + 1 + len(item) > limit, "the next contact would have fitted"
+    assert sum(len(b.emails) for b in bodies) == 3000
