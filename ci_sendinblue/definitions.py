@@ -6,6 +6,7 @@ import dagster as dg
 
 from ci_sendinblue.config.loading import load_settings
 from ci_sendinblue.config.models import Settings
+from ci_sendinblue.frames import ArrowFrames
 from ci_sendinblue.profiles.assets import build_customer_profiles
 from ci_sendinblue.profiles.sensors import build_profiles_sensor
 from ci_sendinblue.segments.assets import build_segment_assets
@@ -36,6 +37,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
                 )
                 for name, connection in settings.connections.items()
             },
+            "io_manager": ArrowFrames(),
             SYNC_STATE: SyncStateResource(
                 url=dg.EnvVar(settings.state.url_env) if settings.state.url_env else settings.state.url
             ),

@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
-from ci_sendinblue.text import TEXT
+from ci_sendinblue.text import frame_from_arrow
 
 
 class ProfilesFileError(Exception):
@@ -55,8 +55,7 @@ def read_profiles(path: Path) -> pd.DataFrame:
     _require_file(path)
     if path.suffix.lower() == ".parquet":
         try:
-            table = pq.read_table(path)
-            return table.to_pandas(types_mapper={pa.string(): TEXT, pa.large_string(): TEXT}.get)
+            return frame_from_arrow(pq.read_table(path))
         except (pa.ArrowInvalid, OSError) as error:
             raise ProfilesFileError(f"{path} is not a Parquet file ({error})") from error
     return _read_csv(path)
@@ -116,7 +115,7 @@ def _read_csv_with_arrow(path: Path) -> pd.DataFrame | None:
         )
     except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError):
         return None
-    return table.to_pandas(types_mapper={pa.string(): TEXT}.get, self_destruct=True)
+    return frame_from_arrow(table)
 
 
 def _refuse_nul_bytes(path: Path, *, whole: bool, chunk: int = 1 << 20) -> None:
