@@ -44,7 +44,7 @@ def build_customer_profiles(profiles: ProfilesSettings) -> dg.AssetsDefinition:
         duplicated = keys.duplicated(keep=False) & ~missing
         refused = missing | duplicated
         kept = frame.loc[~refused].copy()
-        kept[profiles.key] = keys[~refused].astype(str)
+        kept[profiles.key] = keys[~refused]
         if refused.any():
             context.log.warning(
                 f"{int(missing.sum())} profiles without a {profiles.key} and {int(duplicated.sum())} sharing one "

@@ -92,7 +92,7 @@ def _json_strings(values: pd.Series) -> pa.StringArray:
 
     Backslashes and quotes are escaped by Arrow; the rare value with a control character (a newline in a
     name) goes through ``json.dumps``, so every value is encoded exactly as the standard library would."""
-    text = pa.array(values.astype(object).where(values.notna(), None).tolist(), type=pa.string())
+    text = pa.array(values, type=pa.string(), from_pandas=True)
     escaped = pc.replace_substring(pc.replace_substring(text, "\\", "\\\\"), '"', '\\"')
     quoted = pc.binary_join_element_wise('"', escaped, '"', "")
     control = pc.fill_null(pc.match_substring_regex(text, "[\\x00-\\x1f]"), False)

@@ -130,6 +130,7 @@ class SyncStateStore:
             sa.Column(ATTRIBUTES_HASH, sa.String(64), nullable=False),
             sa.Column(PHONE_KEY, sa.String(20), nullable=True),
             sa.Column("confirmed_at", UTCDateTime(), nullable=False),
+            sqlite_with_rowid=False,  # SQLite: rows live in the primary key's B-tree, written and read once
         )
         self.exports = sa.Table(
             EXPORT_TABLE,
@@ -195,8 +196,8 @@ class SyncStateStore:
         names = [EMAIL, ATTRIBUTES_HASH, *([PHONE_KEY] if phone_keys else [])]
         query = sa.select(*(self.state.c[n] for n in names)).where(self.state.c.export_name == export_name)
         with self._engine.connect() as conn:
-            columns = _fetch_columns(conn, query, len(names))
-        return pd.DataFrame(dict(zip(names, columns, strict=True)), dtype=object)
+            rows = _fetch_all(conn, query)
+        return pd.DataFrame.from_records(rows, columns=names, coerce_float=False).astype(object)
 
     def summary(self, export_name: str) -> ExportSummary | None:
         """Last run info of one export, or None if nothing was ever recorded (or it was cleared)."""
@@ -388,24 +389,20 @@ class SyncStateStore:
             conn.execute(sa.update(self.exports).where(self.exports.c.export_name == export_name), values)
 
 
-def _fetch_columns(conn: Connection, query: sa.Select, width: int, chunk: int = 100_000) -> list[list[Any]]:
-    """Run ``query`` on the driver's own cursor and return its result by column: SQLAlchemy's per-row objects
-    cost more than the database's work for a million rows."""
+def _fetch_all(conn: Connection, query: sa.Select) -> list[tuple[Any, ...]]:
+    """Run ``query`` on the driver's own cursor: SQLAlchemy's per-row objects cost more than the database's
+    work for a million rows."""
     compiled = query.compile(dialect=conn.dialect)
     if compiled.positional:
         parameters: Any = tuple(compiled.params[name] for name in compiled.positiontup or [])
     else:
         parameters = compiled.params
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    columns: list[list[Any]] = [[] for _ in range(width)]
     try:
         cursor.execute(str(compiled), parameters)
-        while batch := cursor.fetchmany(chunk):
-            for column, values in zip(columns, zip(*batch, strict=True), strict=True):
-                column.extend(values)
+        return cursor.fetchall()
     finally:
         cursor.close()
-    return columns
 
 
 def _configure_sqlite(engine: Engine) -> None:
