@@ -35,12 +35,15 @@ name with apostrophe      1 %      ``O'Brien`` (a real name, its email is still 
 name with a newline       2 rows   ``Mary\\nAnn`` (one row below 1000 profiles, none below 100)
 ========================  =======  ======================================================================
 
-The messy email kinds are on distinct rows; the other rows have a unique, lower-case, valid email. Customer
-ids are always unique and non-empty. Dates are before the fixed reference date 2025-06-30, never "today".
+The messy email kinds are on distinct rows; the other rows have a unique, lower-case, valid email (a mailbox
+an earlier profile took gets a number after a dot, ``jane.doe.2@example.com``). Customer ids are always
+unique and non-empty. Dates are before the fixed reference date 2025-06-30, never "today".
 
-The output depends only on ``count`` and ``seed``: the module uses ``random.Random(seed)`` alone, the word
-lists below, integer arithmetic for amounts and dates, and no hashing or set ordering. Changing a list or
-the order of random draws changes the sample; regenerate the bundled file afterwards with::
+The output depends only on ``count`` and ``seed``: the module draws from ``numpy.random.default_rng(seed)``
+alone, in a fixed order, with integer draws for every choice (no float probabilities), the word lists below,
+integer arithmetic for amounts and dates, and nothing that depends on hashing or set ordering. The columns are
+built whole (one draw per column, not per row), so a million profiles take seconds. Changing a list or the
+order of random draws changes the sample; regenerate the bundled file afterwards with::
 
     uv run python -m ci_sendinblue.profiles.sample
 
@@ -51,15 +54,14 @@ the order of random draws changes the sample; regenerate the bundled file afterw
 from __future__ import annotations
 
 import argparse
-import random
+import string
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import TypeVar
 
+import numpy as np
 import pandas as pd
-
-T = TypeVar("T")
 
 COLUMNS = [
     "CustomerId",
@@ -484,34 +486,46 @@ CONSENT_PERCENT = 62
 TIERS = ["Bronze", "Silver", "Gold", "Platinum"]
 TIER_FLOORS_CENTS = [0, 500_00, 2000_00, 8000_00]
 TIER_DRIFT_PERCENT = 8
+E164_PERCENT = 60  # the other well-formed numbers are international with spaces or dashes
 
 
 def generate_sample_profiles(count: int = 5000, seed: int = 7) -> pd.DataFrame:
     """``count`` sample profiles, the same for the same ``count`` and ``seed`` on any machine."""
     if count < 0:
         raise ValueError(f"count must be zero or more, not {count}")
-    rng = random.Random(seed)
+    if seed < 0:
+        raise ValueError(f"seed must be zero or more, not {seed}")
+    rng = np.random.default_rng(seed)
     plan = _MessPlan.draw(rng, count)
-    rows: list[dict[str, str]] = []
-    phone_plans: list[list[PhonePlan]] = []
-    used_mailboxes: set[str] = set()
-    for index in range(count):
-        row, plans = _clean_row(rng, index, plan, used_mailboxes)
-        rows.append(row)
-        phone_plans.append(plans)
-    for index, row in enumerate(rows):
-        _mess_up_row(rng, row, plan.kind_of.get(index, []), phone_plans[index])
-    for duplicate, source in plan.duplicates:
-        rows[duplicate]["FirstName"] = rows[source]["FirstName"]
-        rows[duplicate]["LastName"] = rows[source]["LastName"]
-        rows[duplicate]["Email"] = rows[source]["Email"]
-        rows[duplicate]["MarketingConsent"] = "false" if rows[source]["MarketingConsent"] == "true" else "true"
-    for order, index in enumerate(plan.newline_rows):
-        row = rows[index]
-        other = _plain_name(rng.choice(ENGLISH[order % 2]))
-        field = "FirstName" if order % 2 == 0 else "LastName"
-        row[field] = f"{row[field]}\n{other}"
-    return pd.DataFrame(rows, columns=COLUMNS)
+    city = _weighted(rng, [weight for _, _, weight, _ in CITIES], count)
+    names = _Names.draw(rng, _CITY_COUNTRY[city], plan)
+    local, domain = _mailboxes(rng, names)
+    email = _emails(rng, local, domain, plan)
+    phone = _phones(rng, city, plan)
+    value, tier, signup, last_purchase = _purchases(rng, count)
+    consent = rng.integers(0, 100, count) < CONSENT_PERCENT
+    names.mess_up(rng, plan)
+
+    first, last = names.first, names.last
+    duplicates, sources = plan.duplicates, plan.sources
+    first[duplicates], last[duplicates], email[duplicates] = first[sources], last[sources], email[sources]
+    consent[duplicates] = ~consent[sources]
+
+    columns = [
+        _customer_ids(count),
+        first,
+        last,
+        email,
+        phone,
+        _CITY_NAMES[city],
+        _COUNTRY_CODES[_CITY_COUNTRY[city]],
+        value,
+        tier,
+        signup,
+        last_purchase,
+        _BOOLEANS[consent.astype(np.intp)],
+    ]
+    return pd.DataFrame(dict(zip(COLUMNS, columns, strict=True)), columns=COLUMNS)
 
 
 def write_sample_profiles(path: Path, count: int = 5000, seed: int = 7) -> Path:
@@ -537,169 +551,15 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 
 # ----------------------------------------------------------------------------------------------------
-# Which rows are messy, drawn before the rows themselves.
+# The lists above as arrays, so that a column is one lookup of drawn indexes. Text columns are object arrays
+# of str, as pandas reads a CSV; values looked up in a table share one string object.
 # ----------------------------------------------------------------------------------------------------
 
 
-class _MessPlan:
-    def __init__(self) -> None:
-        self.kind_of: dict[int, list[str]] = {}
-        self.duplicates: list[tuple[int, int]] = []
-        self.newline_rows: list[int] = []
-
-    @classmethod
-    def draw(cls, rng: random.Random, count: int) -> _MessPlan:
-        plan = cls()
-        order = list(range(count))
-        rng.shuffle(order)
-        taken = 0
-        for kind, bp in EMAIL_KINDS_BP:
-            size = count * bp // 10000
-            plan._mark(kind, order[taken : taken + size])
-            taken += size
-        size = count * EMAIL_DUPLICATE_BP // 10000
-        duplicates, sources = order[taken : taken + size], order[taken + size : taken + 2 * size]
-        plan.duplicates = list(zip(duplicates, sources, strict=True))
-        taken += 2 * size
-
-        # Name kinds stay off duplicated people, so that copying a name never adds or removes one.
-        copied = set(duplicates) | set(sources)
-        candidates = [index for index in range(count) if index not in copied]
-        rng.shuffle(candidates)
-        taken = 0
-        for kind, bp in NAME_KINDS_BP:
-            size = count * bp // 10000
-            plan._mark(kind, candidates[taken : taken + size])
-            taken += size
-        newlines = 2 if count >= 1000 else 1 if count >= 100 else 0
-        plan.newline_rows = candidates[taken : taken + newlines]
-
-        order = list(range(count))
-        rng.shuffle(order)
-        taken = 0
-        for kind, bp in PHONE_KINDS_BP:
-            size = count * bp // 10000
-            plan._mark(kind, order[taken : taken + size])
-            taken += size
-        return plan
-
-    def _mark(self, kind: str, indexes: list[int]) -> None:
-        for index in indexes:
-            self.kind_of.setdefault(index, []).append(kind)
-
-    def has(self, index: int, kind: str) -> bool:
-        return kind in self.kind_of.get(index, [])
-
-
-# ----------------------------------------------------------------------------------------------------
-# One clean row, then its messy variant.
-# ----------------------------------------------------------------------------------------------------
-
-
-def _clean_row(
-    rng: random.Random, index: int, plan: _MessPlan, used_mailboxes: set[str]
-) -> tuple[dict[str, str], list[PhonePlan]]:
-    """A well-formed profile, and the phone plans of its city for a later national-format number."""
-    city, country, _, phone_plans = _weighted(rng, [(c, c[2]) for c in CITIES])
-    culture = _weighted(rng, CULTURE_MIX[country])
-    given_names, family_names = CULTURES[culture]
-    given = rng.choice(given_names)
-    first_name, first_ascii = _name_forms(given)
-    last_name, last_ascii = _name_forms(rng.choice(family_names))
-    if plan.has(index, "name_apostrophe"):
-        if isinstance(given, tuple):  # an Irish or Italian surname goes with a Latin-script first name
-            first_name, first_ascii = _name_forms(rng.choice(ENGLISH[0]))
-        last_name = rng.choice(APOSTROPHE_SURNAMES)
-        last_ascii = _ascii_slug(last_name, keep_apostrophe=rng.randrange(3) == 0)
-    email = _email(rng, first_ascii, last_ascii, used_mailboxes)
-    phone = _phone(rng, phone_plans, national=False)
-
-    signup = FIRST_SIGNUP_DATE + timedelta(days=rng.randint(0, (REFERENCE_DATE - FIRST_SIGNUP_DATE).days))
-    if rng.randrange(100) < NEVER_PURCHASED_PERCENT:
-        cents, last_purchase = 0, ""
-    else:
-        low, high, _ = _weighted(rng, [(b, b[2]) for b in VALUE_BUCKETS])
-        cents = rng.randint(low * 100, high * 100 - 1)
-        span = (REFERENCE_DATE - signup).days
-        last_purchase = (signup + timedelta(days=max(rng.randint(0, span), rng.randint(0, span)))).isoformat()
-    tier = sum(1 for floor in TIER_FLOORS_CENTS[1:] if cents >= floor)
-    if cents and rng.randrange(100) < TIER_DRIFT_PERCENT:
-        tier = min(max(tier + rng.choice([-1, 1]), 0), len(TIERS) - 1)
-    row = {
-        "CustomerId": f"C{index + 1:06d}",
-        "FirstName": first_name,
-        "LastName": last_name,
-        "Email": email,
-        "Phone": phone,
-        "City": city,
-        "Country": country,
-        "LifetimeValue": f"{cents // 100}.{cents % 100:02d}",
-        "LoyaltyTier": TIERS[tier],
-        "SignupDate": signup.isoformat(),
-        "LastPurchaseDate": last_purchase,
-        "MarketingConsent": "true" if rng.randrange(100) < CONSENT_PERCENT else "false",
-    }
-    return row, phone_plans
-
-
-def _mess_up_row(rng: random.Random, row: dict[str, str], kinds: list[str], phone_plans: list[PhonePlan]) -> None:
-    email = row["Email"]
-    local, _, domain = email.partition("@")
-    for kind in kinds:
-        if kind == "email_missing_at":
-            row["Email"] = rng.choice([local + domain, f"{local}(at){domain}"])
-        elif kind == "email_double_dot":
-            row["Email"] = (
-                f"{local.replace('.', '..', 1)}@{domain}" if "." in local else f"{local}@{domain.replace('.', '..', 1)}"
-            )
-        elif kind == "email_missing_tld":
-            row["Email"] = f"{local}@example"
-        elif kind == "email_space_inside":
-            if "." in local and rng.randrange(2) == 0:
-                row["Email"] = f"{local.replace('.', ' ', 1)}@{domain}"
-            else:
-                row["Email"] = rng.choice([f"{local} @{domain}", f"{local}@ {domain}"])
-        elif kind == "email_empty":
-            row["Email"] = ""
-        elif kind == "email_outer_whitespace":
-            row["Email"] = rng.choice([" {}", "{} ", "  {} ", "{}\t", "\t{}"]).format(email)
-        elif kind == "email_mixed_case":
-            style = rng.randrange(4)
-            if style == 0:
-                row["Email"] = email.upper()
-            elif style == 1:
-                row["Email"] = ".".join(part.capitalize() for part in local.split(".")) + "@" + domain.capitalize()
-            elif style == 2:
-                row["Email"] = f"{local}@{domain.upper()}"
-            else:
-                row["Email"] = local.capitalize() + "@" + domain
-        elif kind == "phone_national":
-            row["Phone"] = _phone(rng, phone_plans, national=True)
-        elif kind == "phone_impossible":
-            row["Phone"] = rng.choice(IMPOSSIBLE_PHONES)
-        elif kind == "phone_empty":
-            row["Phone"] = ""
-        elif kind == "name_semicolon":
-            if rng.randrange(2) == 0:
-                row["FirstName"] = f"{row['FirstName']};{_plain_name(rng.choice(ENGLISH[0]))}"
-            else:
-                row["LastName"] = f"{row['LastName']}; {_plain_name(rng.choice(ENGLISH[1]))}"
-        elif kind == "name_comma":
-            if rng.randrange(3) == 0:
-                row["FirstName"] = f"{row['FirstName']}, {rng.choice('ABCDEFGHJKLMNPRSTW')}."
-            else:
-                row["LastName"] = f"{row['LastName']}, {rng.choice(NAME_SUFFIXES)}"
-        elif kind == "name_quote":
-            if rng.randrange(3) == 0:
-                row["LastName"] = f'"{row["LastName"]}"'
-            else:
-                row["FirstName"] = f'{row["FirstName"]} "{rng.choice(NICKNAMES)}"'
-
-
-def _weighted(rng: random.Random, options: Sequence[tuple[T, int]]) -> T:
-    values = [value for value, _ in options]
-    weights = [weight for _, weight in options]
-    return rng.choices(values, weights=weights)[0]
+def _texts(values: Sequence[str]) -> np.ndarray:
+    array = np.empty(len(values), dtype=object)
+    array[:] = list(values)
+    return array
 
 
 def _name_forms(name: Name) -> tuple[str, str]:
@@ -709,48 +569,386 @@ def _name_forms(name: Name) -> tuple[str, str]:
     return name, _ascii_slug(name)
 
 
-def _plain_name(name: Name) -> str:
-    return name[0] if isinstance(name, tuple) else name
-
-
 def _ascii_slug(name: str, keep_apostrophe: bool = False) -> str:
     allowed = "abcdefghijklmnopqrstuvwxyz0123456789-" + ("'" if keep_apostrophe else "")
     text = "".join(TRANSLITERATION.get(ch, ch) for ch in name.lower())
     return "".join(ch for ch in text if ch in allowed).strip("-'") or "customer"
 
 
-def _email(rng: random.Random, first: str, last: str, used_mailboxes: set[str]) -> str:
-    form = _weighted(rng, EMAIL_LOCAL_FORMS)
-    birth_year = rng.randint(1950, 2006)
-    local = form.format(f=first, l=last, i=first[0], li=last[0], yy=f"{birth_year % 100:02d}", yyyy=str(birth_year))
-    domain = _weighted(rng, EMAIL_DOMAINS)
-    candidate, number = local, 1
-    while f"{candidate}@{domain}" in used_mailboxes:
-        number += 1
-        candidate = f"{local}{number}"
-    used_mailboxes.add(f"{candidate}@{domain}")
-    if rng.randrange(100) < PLUS_ADDRESSING_PERCENT:
-        candidate = f"{candidate}+{rng.choice(PLUS_TAGS)}"
-    return f"{candidate}@{domain}"
+@dataclass(frozen=True)
+class _NameTable:
+    """Names of several groups one after the other; group ``g`` is ``start[g]`` to ``start[g] + size[g]``."""
+
+    shown: np.ndarray
+    email_form: np.ndarray
+    initial: np.ndarray
+    in_latin_script: np.ndarray
+    start: np.ndarray
+    size: np.ndarray
+
+    @classmethod
+    def of(cls, groups: Sequence[Sequence[Name]]) -> _NameTable:
+        names = [name for group in groups for name in group]
+        forms = [_name_forms(name) for name in names]
+        size = np.array([len(group) for group in groups])
+        return cls(
+            shown=_texts([shown for shown, _ in forms]),
+            email_form=_texts([email_form for _, email_form in forms]),
+            initial=_texts([email_form[0] for _, email_form in forms]),
+            in_latin_script=np.array([isinstance(name, str) for name in names], dtype=bool),
+            start=np.cumsum(size) - size,
+            size=size,
+        )
+
+    def draw(self, rng: np.random.Generator, group: np.ndarray) -> np.ndarray:
+        """One name index per entry of ``group``, uniform inside the group."""
+        return self.start[group] + rng.integers(0, self.size[group])
 
 
-def _phone(rng: random.Random, plans: list[PhonePlan], national: bool) -> str:
-    _, calling_code, prefixes, random_digits, international_mask, national_mask = _weighted(
-        rng, [(p, p[0]) for p in plans]
+_CULTURE_KEYS = list(CULTURES)
+_ENGLISH_GROUP = _CULTURE_KEYS.index("english")
+_APOSTROPHE_GROUP = len(_CULTURE_KEYS)
+_GIVEN_NAMES = _NameTable.of([given for given, _ in CULTURES.values()])
+_FAMILY_NAMES = _NameTable.of([*(family for _, family in CULTURES.values()), APOSTROPHE_SURNAMES])
+# The email form of an apostrophe surname that keeps it (``o'brien``), same order as APOSTROPHE_SURNAMES.
+_APOSTROPHE_EMAIL_FORMS = _texts([_ascii_slug(name, keep_apostrophe=True) for name in APOSTROPHE_SURNAMES])
+_ENGLISH_GIVEN = _texts(ENGLISH[0])
+_ENGLISH_FAMILY = _texts(ENGLISH[1])
+
+_COUNTRY_CODES = _texts(list(CULTURE_MIX))
+_CITY_NAMES = _texts([name for name, _, _, _ in CITIES])
+_CITY_COUNTRY = np.array([list(CULTURE_MIX).index(country) for _, country, _, _ in CITIES])
+# Per country (in CULTURE_MIX order): the culture groups of its people and their weights.
+_COUNTRY_CULTURES = [
+    (np.array([_CULTURE_KEYS.index(culture) for culture, _ in mix]), [weight for _, weight in mix])
+    for mix in CULTURE_MIX.values()
+]
+
+_DOMAINS = _texts([domain for domain, _ in EMAIL_DOMAINS])
+_YEARS = range(1950, 2007)
+_TWO_DIGITS = _texts([f"{number:02d}" for number in range(100)])
+_FOUR_DIGIT_YEARS = _texts([str(year) for year in _YEARS])
+_PLUS_TAGS = _texts(PLUS_TAGS)
+_IMPOSSIBLE_PHONES = _texts(IMPOSSIBLE_PHONES)
+# (before, after) the email for the outer whitespace kind.
+_PADDINGS = [(" ", ""), ("", " "), ("  ", " "), ("", "\t"), ("\t", "")]
+_NICKNAMES = _texts(NICKNAMES)
+_NAME_SUFFIXES = _texts(NAME_SUFFIXES)
+_INITIALS = _texts(list("ABCDEFGHJKLMNPRSTW"))
+
+_DAYS_BEFORE_REFERENCE = (REFERENCE_DATE - FIRST_SIGNUP_DATE).days
+_DATES = _texts([(FIRST_SIGNUP_DATE + timedelta(days=day)).isoformat() for day in range(_DAYS_BEFORE_REFERENCE)])
+_CENTS = _texts([f".{cents:02d}" for cents in range(100)])
+_TIERS = _texts(TIERS)
+_BOOLEANS = _texts(["false", "true"])
+
+
+@dataclass(frozen=True)
+class _PhoneFormat:
+    """A phone plan ready for whole columns: its prefixes as digit rows and its masks."""
+
+    prefixes: np.ndarray  # one row of digits (0-9) per prefix
+    random_digits: int
+    e164_mask: str
+    international_mask: str
+    national_mask: str
+
+    @classmethod
+    def of(cls, plan: PhonePlan) -> _PhoneFormat:
+        _, calling_code, prefixes, random_digits, international_mask, national_mask = plan
+        if len({len(prefix) for prefix in prefixes}) != 1:
+            raise ValueError(f"the prefixes {prefixes} of a phone plan must have one length")
+        digits = len(prefixes[0]) + random_digits
+        phone_format = cls(
+            prefixes=np.array([[int(digit) for digit in prefix] for prefix in prefixes], dtype=np.uint8),
+            random_digits=random_digits,
+            e164_mask=f"+{calling_code}" + "#" * digits,
+            international_mask=international_mask,
+            national_mask=national_mask,
+        )
+        for mask in (international_mask, national_mask):
+            if mask.count("#") != digits or not mask.isascii():
+                raise ValueError(f"phone mask {mask!r} does not fit {digits} digits")
+        return phone_format
+
+    def numbers(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        """``size`` national significant numbers, one row of digits each."""
+        prefixes = self.prefixes[rng.integers(0, len(self.prefixes), size)]
+        return np.hstack([prefixes, rng.integers(0, 10, (size, self.random_digits), dtype=np.uint8)])
+
+
+# The phone plans of every city one after the other; city ``c`` has plans from _CITY_FIRST_PLAN[c].
+_PHONE_FORMATS = [_PhoneFormat.of(plan) for _, _, _, plans in CITIES for plan in plans]
+_CITY_FIRST_PLAN = np.cumsum([0] + [len(plans) for _, _, _, plans in CITIES])[:-1]
+_CITY_PLAN_WEIGHTS = [[weight for weight, *_ in plans] for _, _, _, plans in CITIES]
+
+
+# ----------------------------------------------------------------------------------------------------
+# Which rows are messy, drawn before the rows themselves.
+# ----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _MessPlan:
+    rows: dict[str, np.ndarray]  # kind -> the row indexes of that kind
+    duplicates: np.ndarray  # rows that take the name and email of the row at the same place in ``sources``
+    sources: np.ndarray
+    newline_rows: np.ndarray
+
+    @classmethod
+    def draw(cls, rng: np.random.Generator, count: int) -> _MessPlan:
+        rows: dict[str, np.ndarray] = {}
+        order = rng.permutation(count)
+        taken = _deal(rows, order, EMAIL_KINDS_BP, count)
+        size = count * EMAIL_DUPLICATE_BP // 10000
+        duplicates, sources = order[taken : taken + size], order[taken + size : taken + 2 * size]
+
+        # Name kinds stay off duplicated people, so that copying a name never adds or removes one.
+        copied = np.zeros(count, dtype=bool)
+        copied[duplicates] = True
+        copied[sources] = True
+        candidates = rng.permutation(np.flatnonzero(~copied))
+        taken = _deal(rows, candidates, NAME_KINDS_BP, count)
+        newlines = 2 if count >= 1000 else 1 if count >= 100 else 0
+        newline_rows = candidates[taken : taken + newlines]
+
+        _deal(rows, rng.permutation(count), PHONE_KINDS_BP, count)
+        return cls(rows=rows, duplicates=duplicates, sources=sources, newline_rows=newline_rows)
+
+
+def _deal(rows: dict[str, np.ndarray], order: np.ndarray, kinds: list[tuple[str, int]], count: int) -> int:
+    """Give each kind its share of ``count`` from the front of ``order``; returns how many were taken."""
+    taken = 0
+    for kind, bp in kinds:
+        size = count * bp // 10000
+        rows[kind] = order[taken : taken + size]
+        taken += size
+    return taken
+
+
+# ----------------------------------------------------------------------------------------------------
+# The columns.
+# ----------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Names:
+    first: np.ndarray
+    last: np.ndarray
+    email_forms: dict[str, np.ndarray]  # the fields f, l, i and li of EMAIL_LOCAL_FORMS
+
+    @classmethod
+    def draw(cls, rng: np.random.Generator, country: np.ndarray, plan: _MessPlan) -> _Names:
+        culture = np.empty(len(country), dtype=np.intp)
+        for index, (cultures, weights) in enumerate(_COUNTRY_CULTURES):
+            rows = np.flatnonzero(country == index)
+            culture[rows] = cultures[_weighted(rng, weights, len(rows))]
+        given = _GIVEN_NAMES.draw(rng, culture)
+        family = _FAMILY_NAMES.draw(rng, culture)
+
+        apostrophe = plan.rows["name_apostrophe"]
+        family[apostrophe] = _FAMILY_NAMES.draw(rng, np.full(len(apostrophe), _APOSTROPHE_GROUP))
+        # An Irish or Italian surname goes with a Latin-script first name.
+        other_script = apostrophe[~_GIVEN_NAMES.in_latin_script[given[apostrophe]]]
+        given[other_script] = _GIVEN_NAMES.draw(rng, np.full(len(other_script), _ENGLISH_GROUP))
+        last_email = _FAMILY_NAMES.email_form[family]
+        kept = apostrophe[rng.integers(0, 3, len(apostrophe)) == 0]
+        last_email[kept] = _APOSTROPHE_EMAIL_FORMS[family[kept] - _FAMILY_NAMES.start[_APOSTROPHE_GROUP]]
+
+        return cls(
+            first=_GIVEN_NAMES.shown[given],
+            last=_FAMILY_NAMES.shown[family],
+            email_forms={
+                "f": _GIVEN_NAMES.email_form[given],
+                "l": last_email,
+                "i": _GIVEN_NAMES.initial[given],
+                "li": _FAMILY_NAMES.initial[family],
+            },
+        )
+
+    def mess_up(self, rng: np.random.Generator, plan: _MessPlan) -> None:
+        """The name kinds other than the apostrophe (drawn with the names), and the newlines."""
+        rows = plan.rows["name_semicolon"]
+        on_first = rng.integers(0, 2, len(rows)) == 0
+        _append(self.first, rows[on_first], ";", _pick(rng, _ENGLISH_GIVEN, on_first.sum()))
+        _append(self.last, rows[~on_first], "; ", _pick(rng, _ENGLISH_FAMILY, (~on_first).sum()))
+
+        rows = plan.rows["name_comma"]
+        on_first = rng.integers(0, 3, len(rows)) == 0
+        _append(self.first, rows[on_first], ", ", _pick(rng, _INITIALS, on_first.sum()) + ".")
+        _append(self.last, rows[~on_first], ", ", _pick(rng, _NAME_SUFFIXES, (~on_first).sum()))
+
+        rows = plan.rows["name_quote"]
+        on_last = rng.integers(0, 3, len(rows)) == 0
+        quoted = rows[on_last]
+        self.last[quoted] = '"' + self.last[quoted] + '"'
+        _append(self.first, rows[~on_last], ' "', _pick(rng, _NICKNAMES, (~on_last).sum()) + '"')
+
+        for order, row in enumerate(plan.newline_rows):
+            names, others = (self.first, _ENGLISH_GIVEN) if order % 2 == 0 else (self.last, _ENGLISH_FAMILY)
+            _append(names, row[np.newaxis], "\n", _pick(rng, others, 1))
+
+
+def _mailboxes(rng: np.random.Generator, names: _Names) -> tuple[np.ndarray, np.ndarray]:
+    """Local parts and domains; every mailbox is unique, a few are plus-addressed."""
+    count = len(names.first)
+    year = rng.integers(0, len(_YEARS), count)
+    fields = {**names.email_forms, "yy": _TWO_DIGITS[(year + _YEARS.start) % 100], "yyyy": _FOUR_DIGIT_YEARS[year]}
+    form = _weighted(rng, [weight for _, weight in EMAIL_LOCAL_FORMS], count)
+    local = np.empty(count, dtype=object)
+    for index, (template, _) in enumerate(EMAIL_LOCAL_FORMS):
+        rows = np.flatnonzero(form == index)
+        local[rows] = _format(template, {name: values[rows] for name, values in fields.items()}, len(rows))
+    domain = _DOMAINS[_weighted(rng, [weight for _, weight in EMAIL_DOMAINS], count)]
+
+    # No form puts a digit right after a dot, so a number after a dot never meets a mailbox of another person.
+    mailbox = local + "@" + domain
+    taken_before = pd.Series(mailbox).groupby(mailbox, sort=False).cumcount().to_numpy()
+    again = np.flatnonzero(taken_before > 0)
+    local[again] = local[again] + "." + (taken_before[again] + 1).astype(str).astype(object)
+
+    plus = np.flatnonzero(rng.integers(0, 100, count) < PLUS_ADDRESSING_PERCENT)
+    local[plus] = local[plus] + "+" + _pick(rng, _PLUS_TAGS, len(plus))
+    return local, domain
+
+
+def _emails(rng: np.random.Generator, local: np.ndarray, domain: np.ndarray, plan: _MessPlan) -> np.ndarray:
+    """Clean emails, and the messy email kinds on their rows."""
+    email = local + "@" + domain
+
+    rows = plan.rows["email_missing_at"]
+    email[rows] = np.where(_coin(rng, len(rows)), local[rows] + domain[rows], local[rows] + "(at)" + domain[rows])
+
+    rows = plan.rows["email_double_dot"]
+    head, tail = pd.Series(local[rows], dtype=object), pd.Series(domain[rows], dtype=object)
+    email[rows] = np.where(
+        head.str.contains(".", regex=False),
+        head.str.replace(".", "..", n=1, regex=False) + "@" + tail,
+        head + "@" + tail.str.replace(".", "..", n=1, regex=False),
     )
-    number = rng.choice(prefixes) + "".join(str(rng.randrange(10)) for _ in range(random_digits))
-    if national:
-        return _apply_mask(national_mask, number)
-    if rng.randrange(100) < 60:
-        return f"+{calling_code}{number}"
-    return _apply_mask(international_mask, number)
+
+    rows = plan.rows["email_missing_tld"]
+    email[rows] = local[rows] + "@example"
+
+    rows = plan.rows["email_space_inside"]
+    head, tail = pd.Series(local[rows], dtype=object), pd.Series(domain[rows], dtype=object)
+    email[rows] = np.where(
+        head.str.contains(".", regex=False) & _coin(rng, len(rows)),
+        head.str.replace(".", " ", n=1, regex=False) + "@" + tail,
+        np.where(_coin(rng, len(rows)), head + " @" + tail, head + "@ " + tail),
+    )
+
+    email[plan.rows["email_empty"]] = ""
+
+    rows = plan.rows["email_outer_whitespace"]
+    padding = rng.integers(0, len(_PADDINGS), len(rows))
+    before, after = (_texts([pair[side] for pair in _PADDINGS])[padding] for side in (0, 1))
+    email[rows] = before + email[rows] + after
+
+    rows = plan.rows["email_mixed_case"]
+    head, tail = pd.Series(local[rows], dtype=object), pd.Series(domain[rows], dtype=object)
+    style = rng.integers(0, 4, len(rows))
+    email[rows] = np.select(
+        [style == 0, style == 1, style == 2],
+        [
+            (head + "@" + tail).str.upper(),
+            head.str.title() + "@" + tail.str.capitalize(),
+            head + "@" + tail.str.upper(),
+        ],
+        head.str.capitalize() + "@" + tail,
+    )
+    return email
 
 
-def _apply_mask(mask: str, digits: str) -> str:
-    if mask.count("#") != len(digits):
-        raise ValueError(f"phone mask {mask!r} does not fit {len(digits)} digits")
-    remaining = iter(digits)
-    return "".join(next(remaining) if ch == "#" else ch for ch in mask)
+def _phones(rng: np.random.Generator, city: np.ndarray, plan: _MessPlan) -> np.ndarray:
+    count = len(city)
+    format_of_row = np.empty(count, dtype=np.intp)
+    for index, weights in enumerate(_CITY_PLAN_WEIGHTS):
+        rows = np.flatnonzero(city == index)
+        format_of_row[rows] = _CITY_FIRST_PLAN[index] + _weighted(rng, weights, len(rows))
+    national = np.zeros(count, dtype=bool)
+    national[plan.rows["phone_national"]] = True
+    e164 = rng.integers(0, 100, count) < E164_PERCENT
+
+    phones = np.empty(count, dtype=object)
+    for index, phone_format in enumerate(_PHONE_FORMATS):
+        rows = np.flatnonzero(format_of_row == index)
+        numbers = phone_format.numbers(rng, len(rows))
+        for mask, chosen in (
+            (phone_format.national_mask, national[rows]),
+            (phone_format.e164_mask, ~national[rows] & e164[rows]),
+            (phone_format.international_mask, ~national[rows] & ~e164[rows]),
+        ):
+            phones[rows[chosen]] = _apply_mask(mask, numbers[chosen])
+
+    rows = plan.rows["phone_impossible"]
+    phones[rows] = _pick(rng, _IMPOSSIBLE_PHONES, len(rows))
+    phones[plan.rows["phone_empty"]] = ""
+    return phones
+
+
+def _purchases(rng: np.random.Generator, count: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """LifetimeValue, LoyaltyTier, SignupDate and LastPurchaseDate; the dates are before REFERENCE_DATE."""
+    signup = rng.integers(0, _DAYS_BEFORE_REFERENCE, count)  # days after FIRST_SIGNUP_DATE
+    bought = rng.integers(0, 100, count) >= NEVER_PURCHASED_PERCENT
+    bucket = _weighted(rng, [weight for _, _, weight in VALUE_BUCKETS], count)
+    low, high = (np.array([bounds[side] * 100 for bounds in VALUE_BUCKETS]) for side in (0, 1))
+    cents = np.where(bought, rng.integers(low[bucket], high[bucket]), 0)
+    span = _DAYS_BEFORE_REFERENCE - signup
+    last_purchase = signup + np.maximum(rng.integers(0, span), rng.integers(0, span))
+
+    tier = np.searchsorted(TIER_FLOORS_CENTS, cents, side="right") - 1
+    drift = bought & (rng.integers(0, 100, count) < TIER_DRIFT_PERCENT)
+    step = np.where(_coin(rng, count), 1, -1)
+    tier = np.where(drift, np.clip(tier + step, 0, len(TIERS) - 1), tier)
+
+    value = (cents // 100).astype(str).astype(object) + _CENTS[cents % 100]
+    return value, _TIERS[tier], _DATES[signup], np.where(bought, _DATES[last_purchase], "")
+
+
+def _customer_ids(count: int) -> np.ndarray:
+    return _texts([f"C{number:06d}" for number in range(1, count + 1)])
+
+
+# ----------------------------------------------------------------------------------------------------
+# Helpers on whole columns.
+# ----------------------------------------------------------------------------------------------------
+
+
+def _weighted(rng: np.random.Generator, weights: Sequence[int], size: int) -> np.ndarray:
+    """``size`` indexes into ``weights``, each drawn with probability weight / total."""
+    bounds = np.cumsum(weights)
+    return np.searchsorted(bounds, rng.integers(0, bounds[-1], size), side="right")
+
+
+def _pick(rng: np.random.Generator, options: np.ndarray, size: int) -> np.ndarray:
+    return options[rng.integers(0, len(options), size)]
+
+
+def _coin(rng: np.random.Generator, size: int) -> np.ndarray:
+    return rng.integers(0, 2, size) == 0
+
+
+def _append(names: np.ndarray, rows: np.ndarray, separator: str, others: np.ndarray) -> None:
+    names[rows] = names[rows] + separator + others
+
+
+def _format(template: str, fields: dict[str, np.ndarray], size: int) -> np.ndarray:
+    """``template.format(**fields)`` row by row, built one piece at a time for all rows."""
+    text = np.full(size, "", dtype=object)
+    for literal, field, _, _ in string.Formatter().parse(template):
+        text = text + literal
+        if field is not None:
+            text = text + fields[field]
+    return text
+
+
+def _apply_mask(mask: str, digits: np.ndarray) -> np.ndarray:
+    """Each row of ``digits`` (values 0-9) written into ``mask``, ``#`` taking the next digit."""
+    slots = [position for position, ch in enumerate(mask) if ch == "#"]
+    text = np.tile(np.frombuffer(mask.encode("ascii"), dtype=np.uint8), (len(digits), 1))
+    text[:, slots] = digits + ord("0")
+    return text.view(f"S{len(mask)}").ravel().astype(str).astype(object)
 
 
 if __name__ == "__main__":
