@@ -213,7 +213,14 @@ def diff_members(current: pd.DataFrame, previous: pd.DataFrame) -> SyncDiff:
 
     current_keys = unique_email_index(current[EMAIL], "current")
     previous_keys = unique_email_index(previous[EMAIL], "previous")
+    return classify(current, previous, current_keys, previous_keys)
 
+
+def classify(
+    current: pd.DataFrame, previous: pd.DataFrame, current_keys: pd.Index, previous_keys: pd.Index
+) -> SyncDiff:
+    """:func:`diff_members` with the email indexes already built (by :func:`unique_email_index`): building
+    them is most of the cost, and a caller that looked members up already has them."""
     # Each Index builds its hash table once (for the uniqueness check) and reuses it for the lookup.
     position = previous_keys.get_indexer(current_keys)
     known = position >= 0

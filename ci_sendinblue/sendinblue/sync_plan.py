@@ -26,7 +26,7 @@ from ci_sendinblue.sendinblue.sync_diff import (
     ATTRIBUTES_HASH,
     SyncDiff,
     attributes_hash,
-    diff_members,
+    classify,
     flag_hashes,
     hash_text,
     row_hashes,
@@ -115,10 +115,10 @@ def plan_sync(
     if by_value:
         contacts = _shape(members, raw.index, e164, withheld)
         by_values = current.assign(**{ATTRIBUTES_HASH: attributes_hash(contacts, members.attributes)})
-        diff = diff_members(by_values, previous)
+        diff = classify(by_values, previous, emails, stored)
         diff = SyncDiff(*(current.loc[part.index] for part in (diff.new, diff.changed, diff.unchanged)), diff.left)
     else:
-        diff = diff_members(current, previous)
+        diff = classify(current, previous, emails, stored)
 
     sending = diff.to_import.index
     e164 = _phones(members, has_phone & ~parsed & raw.index.isin(sending), e164)
