@@ -250,11 +250,12 @@ def _wrap(owner: Any, name: str, wrapper: Callable[[str, Callable[..., Any]], Ca
 
 def instrument() -> None:
     import dagster._core.execution.plan.execute_step as execute_step
-    from dagster._core.storage.fs_io_manager import PickledObjectFilesystemIOManager
 
     import ci_sendinblue.profiles.assets as profile_assets
     import ci_sendinblue.segments.assets as segment_assets
     import ci_sendinblue.sendinblue.list_sync as list_sync
+    import ci_sendinblue.sendinblue.sync_plan as sync_plan
+    from ci_sendinblue.frames import ArrowFrameIOManager
     from ci_sendinblue.sendinblue.client import BrevoClient
     from ci_sendinblue.sendinblue.list_writer import ListWriter
     from ci_sendinblue.sendinblue.sync_state import SyncStateStore
@@ -262,16 +263,18 @@ def instrument() -> None:
     _wrap(profile_assets, "read_profiles", _timed, "profiles: read file")
     _wrap(segment_assets, "evaluate", _timed, "segment: evaluate rule")
     _wrap(segment_assets, "normalize_emails", _timed, "segment: email rule")
-    _wrap(list_sync, "build_export_contacts", _timed, "list: shape contacts (+phones)")
-    _wrap(list_sync, "attributes_hash", _timed, "list: attributes hash")
-    _wrap(list_sync, "diff_members", _timed, "list: diff")
+    _wrap(list_sync, "gather_members", _timed, "list: gather members")
+    _wrap(list_sync, "raw_value_hashes", _timed, "list: raw value hashes")
+    _wrap(list_sync, "members_digest", _timed, "list: members digest")
+    _wrap(list_sync, "plan_sync", _timed, "list: plan (diff, phones, shape)")
+    _wrap(sync_plan, "_phones", _timed, "list: plan: parse phones")
     _wrap(list_sync, "import_bodies", _timed_generator, "list: pack import bodies")
     _wrap(SyncStateStore, "load", _timed, "list: state load")
     _wrap(SyncStateStore, "record_confirmed_upserts", _timed, "list: state write")
     _wrap(ListWriter, "check_ready", _timed, "list: check list/attributes")
     _wrap(ListWriter, "wait", _timed, "list: poll processes")
-    _wrap(PickledObjectFilesystemIOManager, "dump_to_path", _timed, "io: pickle outputs")
-    _wrap(PickledObjectFilesystemIOManager, "load_from_path", _timed, "io: unpickle inputs")
+    _wrap(ArrowFrameIOManager, "dump_to_path", _timed, "io: write Arrow files")
+    _wrap(ArrowFrameIOManager, "load_from_path", _timed, "io: read Arrow files")
     # pandera validates the segment frame in Dagster type checks: on output and again as the list step input.
     _wrap(execute_step, "do_type_check", _timed, "type checks (pandera, out+in)")
 
@@ -421,6 +424,170 @@ def list_members_via_inspection(base_url: str) -> list[dict[str, Any]]:
 
 
 # ------------------------------------------------------------------------------------------------------
+# The floor, Dagster's fixed start cost, and the same runs through the CLI
+# ------------------------------------------------------------------------------------------------------
+
+FLOOR_COLUMNS = {"Email": "email", "FirstName": "FIRSTNAME", "LastName": "LASTNAME", "Phone": "SMS"}
+
+
+def floor_work(path: Path) -> dict[str, Any]:
+    """The least any export must do, without Dagster: read the profiles file and JSON-encode the mapped
+    columns of every row once (pandas' CSV parser, ``to_json``). Runs in a child process (``--floor``)."""
+    import pandas as pd
+
+    started = time.perf_counter()
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+    encoded = frame[list(FLOOR_COLUMNS)].rename(columns=FLOOR_COLUMNS).to_json(orient="records", force_ascii=False)
+    seconds = time.perf_counter() - started
+    return {"seconds": round(seconds, 3), "rows": len(frame), "json_bytes": len(encoded.encode())}
+
+
+def measure_floor(path: Path) -> dict[str, Any]:
+    child = subprocess.run([sys.executable, __file__, "--floor", str(path)], check=True, capture_output=True, text=True)
+    return json.loads(child.stdout.strip().splitlines()[-1])
+
+
+def run_child(command: list[str], env: dict[str, str]) -> dict[str, Any]:
+    """Wall time, exit status and peak RSS (``wait4``'s ``ru_maxrss``) of one child process."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT)
+    assert process.stderr is not None
+    stderr = process.stderr.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    return {
+        "wall_s": round(time.perf_counter() - started, 3),
+        "ok": process.returncode == 0,
+        "peak_rss_mib": round(usage.ru_maxrss / 1024, 1),
+        "cpu_s": round(usage.ru_utime + usage.ru_stime, 3),
+        "stderr_tail": stderr.decode(errors="replace")[-2000:] if process.returncode else "",
+    }
+
+
+def dagster_home(parent: Path) -> Path:
+    home = Path(tempfile.mkdtemp(prefix="ci-sb-bench-home-", dir=parent))
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    return home
+
+
+def cli_env(home: Path, config: Path) -> dict[str, str]:
+    return {**os.environ, "DAGSTER_HOME": str(home), "CI_SENDINBLUE_CONFIG": str(config), "SENDINBLUE_API_KEY": API_KEY}
+
+
+def dagster_cli() -> str:
+    return str(Path(sys.executable).with_name("dagster"))
+
+
+def measure_dagster_start(out: Path) -> dict[str, Any]:
+    """A one-asset materialization through the CLI: what starting Dagster costs before any work."""
+    home = dagster_home(out)
+    try:
+        command = [dagster_cli(), "asset", "materialize", "-f", str(ROOT / "benchmarks" / "trivial_asset.py")]
+        return run_child([*command, "--select", "trivial"], {**os.environ, "DAGSTER_HOME": str(home)})
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def run_cli_scenarios(
+    emulator: Any,
+    out: Path,
+    config: Path,
+    place: Callable[[str], None],
+    repetition: int,
+    runs: dict[str, list[dict[str, Any]]],
+    cli_runs: dict[str, list[dict[str, Any]]],
+    checks: list[dict[str, Any]],
+) -> None:
+    """The three scenarios again through ``dagster asset materialize`` (one process per run, as a schedule
+    or the daemon runs them), on a fresh instance and a freshly reset emulator."""
+    emulator.reset(
+        lists={LIST_ID: "Bench"}, attributes=ATTRIBUTES, process_delay=0.2, contacts_rate=None, hourly_budget=None
+    )
+    home = dagster_home(out)
+    try:
+        place("base")
+        for key in SCENARIOS:
+            if key == "c_1pct_changed":
+                place("changed")
+            imports_before = emulator.request_counts().get("POST /contacts/import", 0)
+            command = [dagster_cli(), "asset", "materialize", "-m", "ci_sendinblue.definitions", "--select", "*"]
+            run = run_child(command, cli_env(home, config))
+            run["import_requests"] = emulator.request_counts().get("POST /contacts/import", 0) - imports_before
+            in_process = runs[key][-1]
+            run["emulator_bound_in_process_s"] = in_process["emulator_bound_s"]
+            cli_runs[key].append(run)
+            expected = in_process["list"].get("list_members_after")
+            check = {"repetition": repetition, "scenario": f"cli {key}", "members_metadata": expected}
+            check["list_size_api"] = list_size_via_api(emulator.api_url)
+            check["ok"] = run["ok"] and check["list_size_api"] == expected
+            if key == "b_unchanged":
+                check["ok"] = check["ok"] and run["import_requests"] == 0
+            checks.append(check)
+            print(
+                f"[{repetition}] cli {key:<15} {'ok' if run['ok'] else 'FAILED'} wall {run['wall_s']:.2f} s, "
+                f"imports {run['import_requests']}, peak {run['peak_rss_mib']} MiB",
+                flush=True,
+            )
+            if not check["ok"]:
+                print(f"    CHECK FAILED: {check} {run['stderr_tail']}", flush=True)
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+
+
+TARGETS = {"a_full": 3.0, "b_unchanged": 1.0, "c_1pct_changed": 1.5}
+PEAK_RSS_TARGET_MIB = 1024
+
+
+def print_targets(
+    rows: int,
+    summary: dict[str, dict[str, Any]],
+    floors: list[dict[str, Any]],
+    starts: list[dict[str, Any]],
+    cli_runs: dict[str, list[dict[str, Any]]],
+) -> dict[str, Any]:
+    """Each scenario's side of the work as a ratio to the floor measured in the same session."""
+    floor = median([f["seconds"] for f in floors]) or 0.0
+    start = median([r["wall_s"] for r in starts]) or 0.0
+    print(f"\nfloor (read the CSV + JSON-encode the mapped columns once, no Dagster): {floor:.2f} s (median)")
+    print(f"starting Dagster (one trivial asset through `dagster asset materialize`): {start:.2f} s (median)")
+    print(
+        f"\n{'scenario':<18}{'ours s':>8}{'ratio':>7}{'target':>8}{'peak MiB':>10}{'cli wall':>10}{'cli ours':>10}"
+        f"{'cli ratio':>10}{'cli MiB':>9}{'imports/M':>11}"
+    )
+    table: dict[str, Any] = {"floor_s": floor, "dagster_start_s": start, "scenarios": {}}
+    for key, target in TARGETS.items():
+        s = summary[key]
+        ours = s["our_side_s"] or 0.0
+        cli = cli_runs.get(key) or []
+        cli_wall = median([r["wall_s"] for r in cli])
+        cli_ours = median([r["wall_s"] - start - r["emulator_bound_in_process_s"] for r in cli]) if cli else None
+        cli_mib = median([r["peak_rss_mib"] for r in cli])
+        per_million = (s["import_requests"] or 0) * 1_000_000 / rows
+        row = {
+            "our_side_s": ours,
+            "ratio": round(ours / floor, 2) if floor else None,
+            "target_ratio": target,
+            "peak_rss_mib": s["peak_rss_mib"],
+            "cli_wall_s": cli_wall,
+            "cli_our_side_s": round(cli_ours, 3) if cli_ours is not None else None,
+            "cli_ratio": round(cli_ours / floor, 2) if cli_ours is not None and floor else None,
+            "cli_peak_rss_mib": cli_mib,
+            "import_requests_per_million": round(per_million, 1),
+        }
+        table["scenarios"][key] = row
+        print(
+            f"{key:<18}{ours:>8.2f}{row['ratio'] or 0:>7.2f}{'<= ' + str(target):>8}{s['peak_rss_mib'] or 0:>10.0f}"
+            f"{cli_wall or 0:>10.2f}{cli_ours or 0:>10.2f}{row['cli_ratio'] or 0:>10.2f}{cli_mib or 0:>9.0f}"
+            f"{per_million:>11.1f}"
+        )
+    print(
+        "ours = wall minus time blocked on the emulator; cli ours = cli wall minus Dagster's start minus the same "
+        "scenario's in-process time blocked on the emulator"
+    )
+    return table
+
+
+# ------------------------------------------------------------------------------------------------------
 # Reporting
 # ------------------------------------------------------------------------------------------------------
 
@@ -516,8 +683,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--format", choices=["csv", "parquet"], default="csv", help="profiles file read by the job")
     parser.add_argument("--check-members", action="store_true", help="also fetch every list member (slow at 1M)")
     parser.add_argument("--generate-only", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--floor", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--no-cli", action="store_true", help="skip the runs through `dagster asset materialize`")
     args = parser.parse_args(argv)
     out = args.out.resolve()
+
+    if args.floor:
+        print(json.dumps(floor_work(args.floor)))
+        return 0
 
     if args.generate_only:
         info = generate_data(out, args.rows, args.seed, args.generator)
@@ -561,6 +734,9 @@ def main(argv: list[str] | None = None) -> int:
         os.replace(tmp, current)
 
     runs: dict[str, list[dict[str, Any]]] = {key: [] for key in SCENARIOS}
+    cli_runs: dict[str, list[dict[str, Any]]] = {key: [] for key in SCENARIOS}
+    floors: list[dict[str, Any]] = []
+    starts: list[dict[str, Any]] = []
     checks: list[dict[str, Any]] = []
     os.environ["SENDINBLUE_API_KEY"] = API_KEY
     emulator = EmulatorProcess(
@@ -588,6 +764,13 @@ def main(argv: list[str] | None = None) -> int:
                 hourly_budget=None,
             )
             place("base")
+            floors.append(measure_floor(current))
+            starts.append(measure_dagster_start(out))
+            print(
+                f"[{repetition}/{args.repeat}] floor {floors[-1]['seconds']:.2f} s (read + JSON-encode, no Dagster); "
+                f"dagster start {starts[-1]['wall_s']:.2f} s (one trivial asset through the CLI)",
+                flush=True,
+            )
             with (
                 tempfile.TemporaryDirectory(prefix="ci-sb-bench-") as home,
                 dg.DagsterInstance.local_temp(tempdir=home, overrides={"telemetry": {"enabled": False}}) as instance,
@@ -626,10 +809,13 @@ def main(argv: list[str] | None = None) -> int:
                     checks.append(check)
                     if not check["ok"]:
                         print(f"    CHECK FAILED: {check}", flush=True)
+            if not args.no_cli:
+                run_cli_scenarios(emulator, out, config, place, repetition, runs, cli_runs, checks)
             place("base")
 
     summary = {key: summarize(value) for key, value in runs.items()}
     print_table(args.rows, summary)
+    targets = print_targets(args.rows, summary, floors, starts, cli_runs)
     full = summary["a_full"]["wall_s"]
     result = {
         "rows": args.rows,
@@ -653,6 +839,10 @@ def main(argv: list[str] | None = None) -> int:
         ),
         "benchmark_process_max_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "summary": summary,
+        "floor": {"runs": floors, "median_s": median([f["seconds"] for f in floors])},
+        "dagster_start": {"runs": starts, "median_s": median([r["wall_s"] for r in starts])},
+        "cli_runs": cli_runs,
+        "targets": targets,
         "checks": checks,
         "runs": runs,
     }
