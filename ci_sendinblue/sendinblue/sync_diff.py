@@ -65,12 +65,18 @@ def row_hashes(frame: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:
         raise KeyError(f"attributes_hash: columns not in frame: {missing}")
     combined = np.full(len(frame), _name_constant(b"row", ",".join(names)), dtype=np.uint64)
     for name in names:
-        column = frame[name]
-        text = _canonical_text(column).to_numpy(dtype=object)
-        hashed = pd.util.hash_array(text, hash_key=_column_key(name), categorize=False)
-        hashed[column.isna().to_numpy(dtype=bool)] = _name_constant(b"missing", name)
-        combined = _mix(combined ^ hashed)
+        combined = _mix(combined ^ _column_hashes(frame[name], name))
     return combined
+
+
+def _column_hashes(column: pd.Series, name: str) -> np.ndarray:
+    """SipHash of each value's canonical text, each distinct value hashed once (names, regions and tiers
+    repeat a lot; Arrow factorizes text without a Python object per row)."""
+    codes, distinct = pd.factorize(column, use_na_sentinel=True)
+    text = _canonical_text(pd.Series(distinct)).to_numpy(dtype=object)
+    hashed = pd.util.hash_array(text, hash_key=_column_key(name), categorize=False)
+    missing = _name_constant(b"missing", name)
+    return np.where(codes >= 0, hashed[np.maximum(codes, 0)] if len(hashed) else missing, missing).astype(np.uint64)
 
 
 def attributes_hash(frame: pd.DataFrame, columns: Sequence[str]) -> pd.Series:
@@ -217,12 +223,18 @@ def diff_members(current: pd.DataFrame, previous: pd.DataFrame) -> SyncDiff:
 
 
 def classify(
-    current: pd.DataFrame, previous: pd.DataFrame, current_keys: pd.Index, previous_keys: pd.Index
+    current: pd.DataFrame,
+    previous: pd.DataFrame,
+    current_keys: pd.Index,
+    previous_keys: pd.Index,
+    position: np.ndarray | None = None,
 ) -> SyncDiff:
-    """:func:`diff_members` with the email indexes already built (by :func:`unique_email_index`): building
-    them is most of the cost, and a caller that looked members up already has them."""
+    """:func:`diff_members` with the email indexes already built (by :func:`unique_email_index`), and the
+    lookup ``previous_keys.get_indexer(current_keys)`` if the caller made it: hashing a million emails is
+    most of the cost, so it is done once."""
     # Each Index builds its hash table once (for the uniqueness check) and reuses it for the lookup.
-    position = previous_keys.get_indexer(current_keys)
+    if position is None:
+        position = previous_keys.get_indexer(current_keys)
     known = position >= 0
     previous_hashes = previous[ATTRIBUTES_HASH].to_numpy(dtype=object)
     current_hashes = current[ATTRIBUTES_HASH].to_numpy(dtype=object)
@@ -230,7 +242,8 @@ def classify(
     if known.any():
         same_hash[known] = current_hashes[known] == previous_hashes[position[known]]
 
-    still_member = current_keys.get_indexer(previous_keys) >= 0
+    still_member = np.zeros(len(previous_keys), dtype=bool)
+    still_member[position[known]] = True  # both sides are unique: a stored member is current iff looked up
     return SyncDiff(
         new=current.loc[~known],
         changed=current.loc[known & ~same_hash],

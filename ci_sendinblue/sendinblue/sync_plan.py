@@ -115,10 +115,10 @@ def plan_sync(
     if by_value:
         contacts = _shape(members, raw.index, e164, withheld)
         by_values = current.assign(**{ATTRIBUTES_HASH: attributes_hash(contacts, members.attributes)})
-        diff = classify(by_values, previous, emails, stored)
+        diff = classify(by_values, previous, emails, stored, position)
         diff = SyncDiff(*(current.loc[part.index] for part in (diff.new, diff.changed, diff.unchanged)), diff.left)
     else:
-        diff = classify(current, previous, emails, stored)
+        diff = classify(current, previous, emails, stored, position)
 
     sending = diff.to_import.index
     e164 = _phones(members, has_phone & ~parsed & raw.index.isin(sending), e164)
