@@ -43,7 +43,7 @@ def build_customer_profiles(profiles: ProfilesSettings) -> dg.AssetsDefinition:
         missing = keys.isna() | (keys == "")
         duplicated = keys.duplicated(keep=False) & ~missing
         refused = missing | duplicated
-        kept = frame.loc[~refused].copy()
+        kept = (frame.loc[~refused] if refused.any() else frame).copy(deep=False)
         kept[profiles.key] = keys[~refused]
         if refused.any():
             context.log.warning(

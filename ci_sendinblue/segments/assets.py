@@ -42,10 +42,11 @@ def build_segment_asset(name: str, segment: SegmentSettings, settings: Settings)
         check_specs=[REJECTED_SHARE_CHECK.spec(key)],
     )
     def _segment(context: dg.AssetExecutionContext, customer_profiles: pd.DataFrame):
-        matched = customer_profiles.loc[evaluate(segment.where, customer_profiles)]
+        selected = evaluate(segment.where, customer_profiles)
+        matched = customer_profiles if selected.all() else customer_profiles.loc[selected]
         emails, reasons = normalize_emails(matched[email_column])
         refused = reasons.notna()
-        members = matched.loc[~refused].copy()
+        members = (matched.loc[~refused] if refused.any() else matched).copy(deep=False)
         members[email_column] = emails[~refused]
         rejected = matched.loc[refused]
         sample = [

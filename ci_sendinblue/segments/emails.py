@@ -46,8 +46,8 @@ def normalize_emails(emails: pd.Series) -> tuple[pd.Series, pd.Series]:
     # Checked before lower-casing too: Unicode case mapping can turn a non-ASCII letter into ASCII ones
     # ("İ" lower-cases to "i" and a combining dot), which must not make a different mailbox out of it.
     malformed |= ~stripped.str.fullmatch(r"[\x00-\x7f]*").fillna(True).astype(bool)
-    for tld in SPECIAL_USE_TLDS:
-        malformed |= text.str.endswith("." + tld).fillna(False).astype(bool)
+    special_use = r"\.(?:" + "|".join(sorted(SPECIAL_USE_TLDS)) + r")$"
+    malformed |= text.str.contains(special_use, regex=True).fillna(False).astype(bool)
     reason = pd.Series(pd.NA, index=emails.index, dtype=TEXT)
     reason = reason.mask(malformed, MALFORMED).mask(too_long.fillna(False), TOO_LONG).mask(empty, MISSING)
     return text, reason

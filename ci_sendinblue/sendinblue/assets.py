@@ -38,7 +38,9 @@ def build_list_asset(name: str, export: ExportSettings, settings: Settings) -> d
         key=list_key(name),
         group_name="sendinblue",
         kinds={"brevo"},
-        ins={segment: dg.AssetIn(segment_key(segment)) for segment in export.segments},
+        # The segment's schema is checked where the segment is materialized; checking the same million rows
+        # again as this step's input would cost as much and could not find anything new.
+        ins={segment: dg.AssetIn(segment_key(segment), dagster_type=pd.DataFrame) for segment in export.segments},
         required_resource_keys={connection_key, SYNC_STATE},
         pool=f"brevo_list_{export.list_id}",
         output_required=False,
