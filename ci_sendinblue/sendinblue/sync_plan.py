@@ -20,6 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ci_sendinblue.sendinblue.contacts import EMAIL, SMS, ExportMembers, shape_contacts
 from ci_sendinblue.sendinblue.sync_diff import (
@@ -50,8 +52,8 @@ class SyncPlan:
     """Emails of members sent without SMS because their phone is not valid."""
     shared_phones: pd.Series
     """Emails of members sent without SMS because an earlier member has the same number."""
-    state: pd.DataFrame
-    """What the state becomes once Brevo confirmed every import (reconcile writes it before importing)."""
+    state: pd.DataFrame | None
+    """Reconcile only: every member in the state's terms (``email``, ``attributes_hash``, ``phone_key``)."""
 
 
 def raw_value_hashes(members: ExportMembers) -> np.ndarray:
@@ -81,57 +83,104 @@ def plan_sync(
     members: ExportMembers, raw_hashes: np.ndarray, previous: pd.DataFrame, *, by_value: bool = False
 ) -> SyncPlan:
     """Classify the members against ``previous`` (``email``, ``attributes_hash``, ``phone_key``) and shape
-    the ones to send. ``by_value``: ``previous`` holds hashes of Brevo's values (reconcile)."""
+    the ones to send. ``by_value``: ``previous`` holds hashes of Brevo's values (reconcile).
+
+    Hashes are compared as 64-bit integers (the stored text parsed once, vectorised); text is made only for
+    the rows a run records."""
     raw = members.raw
     emails = unique_email_index(raw[EMAIL], "current")
     stored = unique_email_index(previous[EMAIL], "previous")
     position = stored.get_indexer(emails)
     known = position >= 0
-    stored_hash = _at(previous[ATTRIBUTES_HASH], position)
-    plain = hash_text(raw_hashes).to_numpy()
-    same_raw = known & (stored_hash == plain)
+    stored_hash, stored_valid = _hashes_at(previous[ATTRIBUTES_HASH], position)
+    same_raw = stored_valid & (stored_hash == raw_hashes)
 
     e164 = pd.Series(pd.NA, index=raw.index, dtype=TEXT)
     parsed = np.zeros(len(raw), dtype=bool)
     has_phone = _has_phone(members)
-    invalid = withheld = np.zeros(len(raw), dtype=bool)
-    phone_key = np.full(len(raw), None, dtype=object)
+    withheld = np.zeros(len(raw), dtype=bool)
+    phone_key = np.zeros(len(raw), dtype=np.uint64)
+    key_present = np.zeros(len(raw), dtype=bool)
     if SMS in raw:
-        flagged = hash_text(flag_hashes(raw_hashes, np.ones(len(raw), dtype=bool), _WITHHELD)).to_numpy()
-        same_raw |= known & (stored_hash == flagged)
+        flagged = flag_hashes(raw_hashes, np.ones(len(raw), dtype=bool), _WITHHELD)
+        same_raw |= stored_valid & (stored_hash == flagged)
         if by_value:
             same_raw[:] = False
         if PHONE_KEY in previous:
-            phone_key[same_raw] = _at(previous[PHONE_KEY], position)[same_raw]
+            keys, keys_valid = _hashes_at(previous[PHONE_KEY], position)
+            phone_key[same_raw], key_present[same_raw] = keys[same_raw], keys_valid[same_raw]
         parsed = has_phone & ~same_raw
         e164 = _phones(members, parsed, e164)
-        phone_key[parsed] = _phone_keys(e164[parsed])
-        present = pd.notna(phone_key)
-        invalid = has_phone & ~present
-        withheld = present & pd.Series(phone_key).duplicated(keep="first").to_numpy()
+        phone_key[parsed], key_present[parsed] = _phone_keys(e164[parsed])
+        duplicated = pd.Series(phone_key[key_present]).duplicated(keep="first").to_numpy()
+        withheld[np.flatnonzero(key_present)[duplicated]] = True
+    invalid = has_phone & ~key_present
+    sent = flag_hashes(raw_hashes, withheld, _WITHHELD)
 
-    sent = hash_text(flag_hashes(raw_hashes, withheld, _WITHHELD), raw.index)
-    current = pd.DataFrame({EMAIL: raw[EMAIL], ATTRIBUTES_HASH: sent, PHONE_KEY: phone_key}, index=raw.index)
+    state = None
     if by_value:
+        state = pd.DataFrame(
+            {
+                EMAIL: raw[EMAIL],
+                ATTRIBUTES_HASH: hash_text(sent, raw.index),
+                PHONE_KEY: _key_text(phone_key, key_present),
+            },
+            index=raw.index,
+        )
         contacts = _shape(members, raw.index, e164, withheld)
-        by_values = current.assign(**{ATTRIBUTES_HASH: attributes_hash(contacts, members.attributes)})
+        by_values = state.assign(**{ATTRIBUTES_HASH: attributes_hash(contacts, members.attributes)})
         diff = classify(by_values, previous, emails, stored, position)
-        diff = SyncDiff(*(current.loc[part.index] for part in (diff.new, diff.changed, diff.unchanged)), diff.left)
+        diff = SyncDiff(*(state.loc[part.index] for part in (diff.new, diff.changed, diff.unchanged)), diff.left)
     else:
-        diff = classify(current, previous, emails, stored, position)
+        unchanged = stored_valid & (stored_hash == sent)
+        still_member = np.zeros(len(stored), dtype=bool)
+        still_member[position[known]] = True
+        current = raw[[EMAIL]]
+        diff = SyncDiff(
+            new=current.loc[~known],
+            changed=current.loc[known & ~unchanged],
+            unchanged=current.loc[unchanged],
+            left=pd.Index(stored[~still_member], dtype=object, name=EMAIL),
+        )
 
     sending = diff.to_import.index
+    rows = raw.index.get_indexer(sending)
     e164 = _phones(members, has_phone & ~parsed & raw.index.isin(sending), e164)
     to_import = _shape(members, sending, e164, withheld).assign(
-        **{ATTRIBUTES_HASH: current.loc[sending, ATTRIBUTES_HASH], PHONE_KEY: current.loc[sending, PHONE_KEY]}
+        **{
+            ATTRIBUTES_HASH: hash_text(sent[rows], sending),
+            PHONE_KEY: _key_text(phone_key[rows], key_present[rows], sending),
+        }
     )
     return SyncPlan(
         diff=diff,
         to_import=to_import,
         invalid_phones=raw.loc[invalid, EMAIL].reset_index(drop=True),
         shared_phones=raw.loc[withheld, EMAIL].reset_index(drop=True),
-        state=current,
+        state=state,
     )
+
+
+def _hashes_at(column: pd.Series, position: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The stored hash text at ``position`` as ``uint64``, and where there is one that a run could have made
+    (decimal text of a 64-bit value: older forms, Brevo-derived text and gaps never match)."""
+    text = pa.array(column.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+    length = pc.utf8_length(text)
+    digits = pc.and_(pc.utf8_is_digit(text), pc.less_equal(length, 20))
+    fits = pc.or_(pc.less(length, 20), pc.less_equal(text, "18446744073709551615"))
+    valid = pc.fill_null(pc.and_(digits, fits), False)
+    values = pc.cast(pc.if_else(valid, text, "0"), pa.uint64()).to_numpy(zero_copy_only=False)
+    valid = valid.to_numpy(zero_copy_only=False)
+    found = position >= 0
+    at = np.zeros(len(position), dtype=np.uint64)
+    ok = np.zeros(len(position), dtype=bool)
+    at[found] = values[position[found]]
+    ok[found] = valid[position[found]]
+    return at, ok
+
+
+def _key_text(keys: np.ndarray, present: np.ndarray, index: pd.Index | None = None) -> pd.Series:
+    return hash_text(keys, index).where(present, None)
 
 
 def _has_phone(members: ExportMembers) -> np.ndarray:
@@ -151,9 +200,9 @@ def _phones(members: ExportMembers, rows: np.ndarray, e164: pd.Series) -> pd.Ser
     return e164
 
 
-def _phone_keys(e164: pd.Series) -> np.ndarray:
-    keys = hash_text(row_hashes(pd.DataFrame({SMS: e164}), [SMS])).to_numpy()
-    return np.where(e164.notna().to_numpy(dtype=bool), keys, None)
+def _phone_keys(e164: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """A hash of each E.164 number (``uint64``) and where there is a number."""
+    return row_hashes(pd.DataFrame({SMS: e164}), [SMS]), e164.notna().to_numpy(dtype=bool)
 
 
 def _shape(members: ExportMembers, rows: pd.Index, e164: pd.Series, withheld: np.ndarray) -> pd.DataFrame:
