@@ -1,13 +1,18 @@
-"""Turn a ``POST /contacts/import`` body into rows ready to apply.
+"""Turn a ``POST /contacts/import`` body into the contacts it upserts.
 
-Parsing happens at request time (so malformed bodies get a 400 at once, as on Brevo) while the rows are
-applied later, when the import's process completes. Counting rules, chosen because Brevo does not document
-them:
+As on Brevo, the request is checked at once (a malformed body, a row that is not an object, bad options get a
+400 right away) but the contacts are only looked at while the import's process runs: Brevo answers 202 with a
+``processId`` and reports invalid and duplicate emails in the process's counters. So ``parse_import`` keeps
+the rows as sent and ``ImportRequest.rows`` checks their emails when the process completes. Counting rules,
+chosen because Brevo does not document them:
 
 - a row whose email is missing or fails ``emails.normalize_email`` counts in ``invalid_emails`` and is
   dropped;
 - an email seen again in the same import counts once per repetition in ``duplicate_email_id``; the LAST
   occurrence wins (its attributes are the ones applied).
+
+Imports carry up to a million rows, so the common shapes are handled by whole-list operations run in C
+(``map``, ``dict(zip(...))``); a body that strays from them is read row by row, with the same outcome.
 """
 
 from __future__ import annotations
@@ -16,33 +21,56 @@ import csv
 import io
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from itertools import compress, repeat
+from operator import is_not
+from typing import Any, cast
 
-from .emails import normalize_email
+from .emails import normalize_emails
 from .errors import invalid, missing
+
+Attributes = dict[str, Any]
 
 
 @dataclass(frozen=True)
-class ImportRow:
-    """One contact to upsert: lower-cased email and raw attributes (names as sent, unknown ones kept)."""
+class ImportRows:
+    """The contacts an import upserts once its emails are checked.
 
-    email: str
-    attributes: Mapping[str, Any]
+    ``by_email`` maps each lower-cased email, in first-seen order, to the raw attributes of its last occurrence
+    (names as sent, unknown ones kept). The mappings belong to the import: applying it may keep them.
+    """
+
+    by_email: dict[str, Attributes]
+    invalid_emails: int = 0
+    duplicate_email_id: int = 0
 
 
 @dataclass(frozen=True)
 class ImportRequest:
-    """A validated import: rows in first-seen order, counters, and the options that steer the upsert."""
+    """An accepted import: its rows as sent (emails not yet checked) and the options that steer the upsert."""
 
-    rows: list[ImportRow]
-    invalid_emails: int = 0
-    duplicate_email_id: int = 0
+    emails: list[object]
+    attributes: list[Attributes]
     list_ids: list[int] = field(default_factory=list)
     new_list: tuple[str, int] | None = None
     update_existing: bool = True
     empty_attributes: bool = False
     email_blacklist: bool = False
     sms_blacklist: bool = False
+
+    def rows(self) -> ImportRows:
+        """Check every email and fold repeated ones (see the module docstring for the counting rules)."""
+        keys = normalize_emails(self.emails)
+        invalid_emails = keys.count(None)
+        emails, attributes = keys, self.attributes
+        if invalid_emails:
+            valid = list(map(is_not, keys, repeat(None)))
+            emails, attributes = list(compress(keys, valid)), list(compress(attributes, valid))
+        by_email = dict(zip(cast("list[str]", emails), attributes, strict=True))
+        return ImportRows(
+            by_email=by_email,
+            invalid_emails=invalid_emails,
+            duplicate_email_id=len(emails) - len(by_email),
+        )
 
 
 def _bool_option(body: Mapping[str, Any], name: str, default: bool) -> bool:
@@ -73,21 +101,32 @@ def _new_list(body: Mapping[str, Any]) -> tuple[str, int] | None:
     return raw["listName"], folder_id
 
 
-def _json_rows(raw: object) -> list[tuple[object, Mapping[str, Any]]]:
+def _json_rows(raw: object) -> tuple[list[object], list[Attributes]]:
     if not isinstance(raw, list):
         raise invalid("jsonBody must be an array")
-    rows: list[tuple[object, Mapping[str, Any]]] = []
+    if {dict}.issuperset(map(type, raw)):
+        attributes: list[Any] = list(map(dict.get, raw, repeat("attributes")))
+        if {dict}.issuperset(map(type, attributes)):
+            return list(map(dict.get, raw, repeat("email"))), attributes
+    return _json_rows_one_by_one(raw)
+
+
+def _json_rows_one_by_one(raw: list[object]) -> tuple[list[object], list[Attributes]]:
+    """The general case: a missing ``attributes`` is ``{}``; the first bad row names the error."""
+    emails: list[object] = []
+    attributes: list[Attributes] = []
     for item in raw:
         if not isinstance(item, dict):
             raise invalid("jsonBody items must be objects")
-        attributes = item.get("attributes") or {}
-        if not isinstance(attributes, dict):
+        values = item.get("attributes") or {}
+        if not isinstance(values, dict):
             raise invalid("jsonBody[].attributes must be an object")
-        rows.append((item.get("email"), attributes))
-    return rows
+        emails.append(item.get("email"))
+        attributes.append(values)
+    return emails, attributes
 
 
-def _csv_rows(raw: object) -> list[tuple[object, Mapping[str, Any]]]:
+def _csv_rows(raw: object) -> tuple[list[object], list[Attributes]]:
     if not isinstance(raw, str):
         raise invalid("fileBody must be a string")
     reader = csv.reader(io.StringIO(raw), delimiter=";")
@@ -99,26 +138,27 @@ def _csv_rows(raw: object) -> list[tuple[object, Mapping[str, Any]]]:
     if "EMAIL" not in upper:
         raise invalid("fileBody header has no EMAIL column")
     email_index = upper.index("EMAIL")
-    rows: list[tuple[object, Mapping[str, Any]]] = []
+    emails: list[object] = []
+    attributes: list[Attributes] = []
     for record in reader:
         if not record or all(not cell.strip() for cell in record):
             continue  # blank line
         cells = record + [""] * (len(names) - len(record))
-        attributes = {name: cells[i] for i, name in enumerate(names) if i != email_index}
-        rows.append((cells[email_index], attributes))
-    return rows
+        emails.append(cells[email_index])
+        attributes.append({name: cells[i] for i, name in enumerate(names) if i != email_index})
+    return emails, attributes
 
 
 def parse_import(body: object) -> ImportRequest:
-    """Validate ``body`` (already JSON-decoded) and collect its rows; raise ``ApiError`` on a bad request."""
+    """Validate ``body`` (already JSON-decoded) and keep its rows; raise ``ApiError`` on a bad request."""
     if not isinstance(body, dict):
         raise invalid("Request body must be a JSON object")
     if "fileUrl" in body and "fileBody" not in body and "jsonBody" not in body:
         raise invalid("fileUrl is not supported by the emulator: send fileBody or jsonBody")
     if "jsonBody" in body:
-        raw_rows = _json_rows(body["jsonBody"])
+        emails, attributes = _json_rows(body["jsonBody"])
     elif "fileBody" in body:
-        raw_rows = _csv_rows(body["fileBody"])
+        emails, attributes = _csv_rows(body["fileBody"])
     else:
         raise missing("fileUrl, fileBody or jsonBody is required")
 
@@ -127,22 +167,9 @@ def parse_import(body: object) -> ImportRequest:
     if not list_ids and new_list is None:
         raise missing("listIds or newList is required")
 
-    by_email: dict[str, ImportRow] = {}
-    invalid_emails = 0
-    duplicates = 0
-    for raw_email, attributes in raw_rows:
-        email = normalize_email(raw_email)
-        if email is None:
-            invalid_emails += 1
-            continue
-        if email in by_email:
-            duplicates += 1
-        by_email[email] = ImportRow(email=email, attributes=dict(attributes))
-
     return ImportRequest(
-        rows=list(by_email.values()),
-        invalid_emails=invalid_emails,
-        duplicate_email_id=duplicates,
+        emails=emails,
+        attributes=attributes,
         list_ids=list_ids,
         new_list=new_list,
         update_existing=_bool_option(body, "updateExistingContacts", True),

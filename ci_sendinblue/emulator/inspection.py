@@ -70,7 +70,8 @@ async def create_list(request: Request) -> Response:
 async def contacts(request: Request) -> Response:
     """Every contact, in creation order, as ``getContactDetails``."""
     runtime = _runtime(request)
-    return JSONResponse([contact_details(c) for c in runtime.account.contacts.values()])
+    account = runtime.account
+    return JSONResponse([contact_details(account, c) for c in account.contacts])
 
 
 async def request_counts(request: Request) -> Response:

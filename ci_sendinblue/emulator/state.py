@@ -4,6 +4,11 @@ Semantics kept from Brevo: contacts are keyed by lower-cased email; list members
 attributes unknown to the account are ignored; an import is applied only when its process completes
 (``apply_due`` is called by the HTTP layer before handling every request, so completion is lazy but
 always observed in creation order).
+
+Storage is shaped for imports of a million contacts: contacts live in a ``contacts.ContactTable`` (one
+column per field), each list holds the ids of its members (so an import joins them with one set update),
+and the contacts an import creates or changes all take the moment its process completed as their
+modification (and creation) time.
 """
 
 from __future__ import annotations
@@ -11,11 +16,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import chain
 from typing import Any
 
+from .contacts import Contact, ContactTable
 from .emails import normalize_email
 from .errors import ApiError, invalid, not_found
-from .imports import ImportRequest
+from .imports import Attributes, ImportRequest
 
 Clock = Callable[[], float]
 Job = Callable[[], dict[str, Any] | None]
@@ -36,31 +43,14 @@ def _is_empty(value: object) -> bool:
 
 
 @dataclass
-class Contact:
-    """One contact; ``list_ids`` is the single source of truth for list membership."""
-
-    id: int
-    email: str
-    attributes: dict[str, Any] = field(default_factory=dict)
-    list_ids: set[int] = field(default_factory=set)
-    email_blacklisted: bool = False
-    sms_blacklisted: bool = False
-    created_at: datetime = field(default_factory=utc_now)
-    modified_at: datetime = field(default_factory=utc_now)
-
-    def touch(self) -> None:
-        """Record a modification (attributes or lists)."""
-        self.modified_at = utc_now()
-
-
-@dataclass
 class ContactList:
-    """A contact list; its members are the contacts whose ``list_ids`` contain ``id``."""
+    """A contact list; ``member_ids`` (contact ids) is the single source of truth for list membership."""
 
     id: int
     name: str
     folder_id: int = 1
     created_at: datetime = field(default_factory=utc_now)
+    member_ids: set[int] = field(default_factory=set)
 
 
 @dataclass
@@ -99,9 +89,8 @@ class AccountState:
         self.process_delay = process_delay
         self.attributes: list[str] = []
         self.lists: dict[int, ContactList] = {}
-        self.contacts: dict[str, Contact] = {}
+        self.contacts = ContactTable()
         self.processes: dict[int, Process] = {}
-        self._next_contact_id = 1
         self._next_process_id = 1
         self.reset(attributes=attributes, lists=lists)
 
@@ -114,11 +103,12 @@ class AccountState:
     ) -> None:
         """Forget contacts and processes; optionally replace attributes, lists and delay.
 
-        Lists not replaced are kept (emptied, since membership lives on contacts).
+        Lists not replaced are kept, emptied.
         """
         self.contacts.clear()
+        for kept in self.lists.values():
+            kept.member_ids.clear()
         self.processes.clear()
-        self._next_contact_id = 1
         self._next_process_id = 1
         if attributes is not None:
             self.attributes = [name.upper() for name in attributes]
@@ -154,17 +144,33 @@ class AccountState:
 
     def members(self, list_id: int) -> list[Contact]:
         """Contacts of a list, in creation order."""
-        self.get_list(list_id)
-        return [c for c in self.contacts.values() if list_id in c.list_ids]
+        return self.contacts.views(sorted(self.get_list(list_id).member_ids))
+
+    def members_page(
+        self, list_id: int, offset: int, limit: int, newest_first: bool, modified_since: datetime | None = None
+    ) -> tuple[int, list[Contact]]:
+        """How many contacts a list has (modified after ``modified_since``, if given) and one page of them by id.
+
+        Works on ids and makes views for the page only, so paging through a list of a million stays cheap.
+        """
+        member_ids = sorted(self.get_list(list_id).member_ids, reverse=newest_first)
+        if modified_since is not None:
+            modified_at = self.contacts.modified_at
+            member_ids = [i for i in member_ids if modified_at[i - 1] > modified_since]
+        return len(member_ids), self.contacts.views(member_ids[offset : offset + limit])
+
+    def list_ids_of(self, contact: Contact) -> list[int]:
+        """The ids of the lists ``contact`` belongs to, ascending."""
+        return sorted(i for i, x in self.lists.items() if contact.id in x.member_ids)
 
     def list_counts(self, list_id: int) -> dict[str, int]:
         """``totalSubscribers`` (not blacklisted), ``totalBlacklisted`` and ``uniqueSubscribers`` (all)."""
-        members = self.members(list_id)
-        blacklisted = sum(1 for c in members if c.email_blacklisted)
+        member_ids = self.get_list(list_id).member_ids
+        blacklisted = len(self.contacts.email_blacklisted.intersection(member_ids))
         return {
             "totalBlacklisted": blacklisted,
-            "totalSubscribers": len(members) - blacklisted,
-            "uniqueSubscribers": len(members),
+            "totalSubscribers": len(member_ids) - blacklisted,
+            "uniqueSubscribers": len(member_ids),
         }
 
     # -- processes ---------------------------------------------------------------------------------------
@@ -196,6 +202,7 @@ class AccountState:
         else:
             process.info = process.job() if process.job is not None else None
             process.final_status = "completed"
+        process.job = None  # it ran (or never will): let go of what it holds, such as an import's rows
 
     def apply_due(self) -> int:
         """Complete every process whose time has come, oldest first; return how many completed.
@@ -221,22 +228,34 @@ class AccountState:
         return len(pending)
 
     # -- contacts ----------------------------------------------------------------------------------------
-    def _new_contact(self, email: str) -> Contact:
-        contact = Contact(id=self._next_contact_id, email=email)
-        self._next_contact_id += 1
-        self.contacts[email] = contact
-        return contact
-
-    def _set_attributes(self, contact: Contact, values: Mapping[str, Any], empty_clears: bool) -> None:
+    def _set_attributes(self, attributes: dict[str, Any], values: Mapping[str, Any], empty_clears: bool) -> None:
+        """Write ``values`` into a contact's ``attributes``."""
         for name, value in values.items():
             canonical = self.canonical_attribute(name)
             if canonical is None:
                 continue  # unknown to the account: ignored, as Brevo does
             if _is_empty(value):
                 if empty_clears:
-                    contact.attributes.pop(canonical, None)
+                    attributes.pop(canonical, None)
                 continue
-            contact.attributes[canonical] = value
+            attributes[canonical] = value
+
+    def _new_attributes(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """The attributes a new contact gets from ``values``."""
+        attributes: dict[str, Any] = {}
+        self._set_attributes(attributes, values, empty_clears=False)
+        return attributes
+
+    def _stored_as_sent(self, rows: Iterable[Attributes]) -> bool:
+        """True if every name is the account's own spelling and every value a non-blank text.
+
+        Such rows need no renaming, dropping or clearing: ``_set_attributes`` would copy them unchanged.
+        """
+        rows = list(rows)
+        if not set(chain.from_iterable(rows)).issubset(self.attributes):
+            return False
+        values = list(chain.from_iterable(map(dict.values, rows)))
+        return {str}.issuperset(map(type, values)) and "" not in values and not any(map(str.isspace, values))
 
     def _check_lists(self, list_ids: Iterable[int]) -> list[int]:
         ids = list(list_ids)
@@ -246,7 +265,7 @@ class AccountState:
         return ids
 
     def import_contacts(self, request: ImportRequest, fail: bool = False) -> Process:
-        """Accept an import now (validating lists, creating ``newList``); apply it when its process ends."""
+        """Accept an import now (lists checked, ``newList`` created); check and apply its rows when it ends."""
         list_ids = self._check_lists(request.list_ids)
         if request.new_list is not None:
             name, folder_id = request.new_list
@@ -258,48 +277,63 @@ class AccountState:
         return self.start_process("IMPORTUSER", job, fail=fail)
 
     def _apply_import(self, request: ImportRequest, list_ids: list[int]) -> dict[str, int]:
-        live_lists = [i for i in list_ids if i in self.lists]  # a reset may have removed some
-        new_contacts = updated_contacts = 0
-        for row in request.rows:
-            contact = self.contacts.get(row.email)
-            if contact is None:
-                contact = self._new_contact(row.email)
-                self._set_attributes(contact, row.attributes, empty_clears=False)
-                new_contacts += 1
-            elif request.update_existing:
-                self._set_attributes(contact, row.attributes, empty_clears=request.empty_attributes)
-                updated_contacts += 1
-            contact.list_ids.update(live_lists)
-            contact.email_blacklisted = contact.email_blacklisted or request.email_blacklist
-            contact.sms_blacklisted = contact.sms_blacklisted or request.sms_blacklist
-            contact.touch()
+        rows = request.rows()
+        by_email = rows.by_email
+        table = self.contacts
+        known = table.ids
+        now = utc_now()
+        as_sent = self._stored_as_sent(by_email.values())
+
+        new_emails = [email for email in by_email if email not in known]
+        existing: list[tuple[int, Attributes]] = []
+        if len(new_emails) < len(by_email):
+            existing = [(known[email], values) for email, values in by_email.items() if email in known]
+        existing_ids = [contact_id for contact_id, _ in existing]
+        if request.update_existing:
+            for contact_id, values in existing:
+                attributes = table.attributes[contact_id - 1]
+                if as_sent:
+                    attributes.update(values)
+                else:
+                    self._set_attributes(attributes, values, empty_clears=request.empty_attributes)
+        table.touch_many(existing_ids, now)
+
+        sent = map(by_email.__getitem__, new_emails)
+        new_ids = table.add_many(new_emails, sent if as_sent else map(self._new_attributes, sent), now)
+
+        if request.email_blacklist:
+            table.email_blacklisted.update(existing_ids, new_ids)
+        if request.sms_blacklist:
+            table.sms_blacklisted.update(existing_ids, new_ids)
+        for list_id in list_ids:
+            if list_id in self.lists:  # a reset may have removed it
+                self.lists[list_id].member_ids.update(existing_ids, new_ids)
         return {
-            "invalid_emails": request.invalid_emails,
-            "duplicate_email_id": request.duplicate_email_id,
-            "new_contacts": new_contacts,
-            "updated_contacts": updated_contacts,
+            "invalid_emails": rows.invalid_emails,
+            "duplicate_email_id": rows.duplicate_email_id,
+            "new_contacts": len(new_ids),
+            "updated_contacts": len(existing) if request.update_existing else 0,
         }
 
     def _resolve(self, emails: Sequence[str] | None, ids: Sequence[int] | None) -> list[tuple[Any, Contact | None]]:
         """Pair each identifier as sent with the contact it names (or ``None``)."""
         if emails is not None:
             return [(raw, self.contacts.get(normalize_email(raw) or "")) for raw in emails]
-        by_id = {c.id: c for c in self.contacts.values()}
-        return [(raw, by_id.get(raw)) for raw in ids or []]
+        return [(raw, self.contacts.by_id(raw)) for raw in ids or []]
 
     def add_to_list(
         self, list_id: int, emails: Sequence[str] | None = None, ids: Sequence[int] | None = None
     ) -> tuple[list[Any], list[Any]]:
         """Add existing contacts to a list. Unknown contacts and contacts already in it are failures."""
-        self.get_list(list_id)
+        member_ids = self.get_list(list_id).member_ids
         success: list[Any] = []
         failure: list[Any] = []
         for raw, contact in self._resolve(emails, ids):
-            if contact is None or list_id in contact.list_ids:
+            if contact is None or contact.id in member_ids:
                 failure.append(raw)
                 continue
-            contact.list_ids.add(list_id)
-            contact.touch()
+            member_ids.add(contact.id)
+            contact.touch(utc_now())
             success.append(raw)
         return success, failure
 
@@ -307,27 +341,27 @@ class AccountState:
         self, list_id: int, emails: Sequence[str] | None = None, ids: Sequence[int] | None = None
     ) -> tuple[list[Any], list[Any]]:
         """Remove contacts from a list. Unknown contacts and non-members are failures."""
-        self.get_list(list_id)
+        member_ids = self.get_list(list_id).member_ids
         success: list[Any] = []
         failure: list[Any] = []
         for raw, contact in self._resolve(emails, ids):
-            if contact is None or list_id not in contact.list_ids:
+            if contact is None or contact.id not in member_ids:
                 failure.append(raw)
                 continue
-            contact.list_ids.discard(list_id)
-            contact.touch()
+            member_ids.discard(contact.id)
+            contact.touch(utc_now())
             success.append(raw)
         return success, failure
 
     def remove_all_from_list(self, list_id: int, fail: bool = False) -> tuple[int, Process]:
         """Empty a list through a process (as Brevo does for ``{"all": true}``); return (total, process)."""
-        total = len(self.members(list_id))
+        total = len(self.get_list(list_id).member_ids)
 
         def job() -> None:
             if list_id in self.lists:
-                for contact in self.members(list_id):
-                    contact.list_ids.discard(list_id)
-                    contact.touch()
+                member_ids = self.lists[list_id].member_ids
+                self.contacts.touch_many(member_ids, utc_now())
+                member_ids.clear()
 
         return total, self.start_process("REMOVE_ALL_CONTACTS_FROM_LIST", job, fail=fail)
 
@@ -350,12 +384,13 @@ class AccountState:
         if contact is not None and not update_enabled:
             raise ApiError(400, "duplicate_parameter", "Contact already exist")
         if contact is None:
-            contact = self._new_contact(key)
-        self._set_attributes(contact, attributes, empty_clears=False)
-        contact.list_ids.update(checked)
+            contact = self.contacts.add(key, utc_now())
+        self._set_attributes(contact.attributes, attributes, empty_clears=False)
+        for list_id in checked:
+            self.lists[list_id].member_ids.add(contact.id)
         if email_blacklisted is not None:
             contact.email_blacklisted = email_blacklisted
         if sms_blacklisted is not None:
             contact.sms_blacklisted = sms_blacklisted
-        contact.touch()
+        contact.touch(utc_now())
         return contact if created else None

@@ -119,6 +119,24 @@ def test_add_only_works_for_existing_contacts(make_client: MakeClient) -> None:
     assert [m["email"] for m in members(client, 13)] == ["ann@example.com"]
 
 
+def test_add_by_id_works_only_for_ids_of_existing_contacts(make_client: MakeClient) -> None:
+    client = make_client(lists={12: "Newsletter", 13: "Promos"})
+    import_json(client, [{"email": "ann@example.com"}, {"email": "bob@example.com"}], [12])
+    complete(client)
+    response = client.post("/v3/contacts/lists/13/contacts/add", json={"ids": [2, 0, -1, 3]})
+    assert response.json() == {"contacts": {"success": [2], "failure": [0, -1, 3]}}
+    assert [m["email"] for m in members(client, 13)] == ["bob@example.com"]
+
+
+def test_remove_all_leaves_the_contacts_in_their_other_lists(make_client: MakeClient) -> None:
+    client = make_client(lists={12: "Newsletter", 13: "Promos"})
+    import_json(client, [{"email": "ann@example.com"}], [12, 13])
+    client.post("/v3/contacts/lists/12/contacts/remove", json={"all": True})
+    complete(client)
+    assert [(c["email"], c["listIds"]) for c in client.get("/_emulator/contacts").json()] == [("ann@example.com", [13])]
+    assert client.get("/v3/contacts/lists/12").json()["uniqueSubscribers"] == 0
+
+
 def test_add_more_than_150_emails_is_invalid(client: TestClient) -> None:
     emails = [f"c{i}@example.com" for i in range(151)]
     response = client.post("/v3/contacts/lists/12/contacts/add", json={"emails": emails})

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from starlette.testclient import TestClient
 
 from .helpers import FakeClock, MakeClient, complete, import_json, members
@@ -160,3 +162,76 @@ def test_import_into_unknown_list_is_refused(client: TestClient) -> None:
     response = client.post("/v3/contacts/import", json={"jsonBody": [{"email": "a@example.com"}], "listIds": [99]})
     assert response.status_code == 400
     assert response.json()["code"] == "invalid_parameter"
+
+
+def test_rows_without_attributes_import_as_contacts_without_attributes(client: TestClient) -> None:
+    rows = [{"email": "ann@example.com", "attributes": {"FIRSTNAME": "Ann"}}, {"email": "bob@example.com"}]
+    import_json(client, rows, [12])
+    complete(client)
+    assert members(client, 12) == [
+        {"email": "ann@example.com", "attributes": {"FIRSTNAME": "Ann"}},
+        {"email": "bob@example.com", "attributes": {}},
+    ]
+
+
+def test_the_first_malformed_row_names_the_error(client: TestClient) -> None:
+    bad_attributes = {"email": "ann@example.com", "attributes": "Ann"}
+    for rows, message in (
+        ([bad_attributes, "not an object"], "jsonBody[].attributes must be an object"),
+        (["not an object", bad_attributes], "jsonBody items must be objects"),
+    ):
+        response = client.post("/v3/contacts/import", json={"jsonBody": rows, "listIds": [12]})
+        assert (response.status_code, response.json()["message"]) == (400, message)
+    assert client.get("/_emulator/processes").json() == []
+
+
+def test_attribute_names_match_in_any_case_and_blank_values_are_not_set(client: TestClient) -> None:
+    rows = [{"email": "ann@example.com", "attributes": {"firstname": "Ann", "LastName": "Lee", "SMS": "  "}}]
+    import_json(client, rows, [12])
+    complete(client)
+    assert members(client, 12) == [{"email": "ann@example.com", "attributes": {"FIRSTNAME": "Ann", "LASTNAME": "Lee"}}]
+
+
+def test_an_import_of_new_and_known_contacts_counts_each_and_joins_every_list(make_client: MakeClient) -> None:
+    client = make_client(lists={12: "Newsletter", 13: "Promos"})
+    import_json(client, [{"email": "bob@example.com", "attributes": {"FIRSTNAME": "Bob"}}], [13])
+    complete(client)
+    rows = [
+        {"email": "ann@example.com", "attributes": {"FIRSTNAME": "Ann"}},
+        {"email": "Bob@example.com", "attributes": {"LASTNAME": "Lee"}},
+        {"email": "cid@example.com", "attributes": {"FIRSTNAME": "Cid"}},
+    ]
+    process_id = import_json(client, rows, [12, 13])
+    complete(client)
+    info = client.get(f"/v3/processes/{process_id}").json()["info"]["import"]
+    assert (info["new_contacts"], info["updated_contacts"]) == (2, 1)
+    listed = client.get("/v3/contacts/lists/13/contacts", params={"sort": "asc"}).json()["contacts"]
+    assert [(c["id"], c["email"], c["listIds"]) for c in listed] == [
+        (1, "bob@example.com", [12, 13]),
+        (2, "ann@example.com", [12, 13]),
+        (3, "cid@example.com", [12, 13]),
+    ]
+    assert listed[0]["attributes"] == {"FIRSTNAME": "Bob", "LASTNAME": "Lee"}
+
+
+def test_email_blacklist_option_blacklists_new_and_known_contacts(client: TestClient) -> None:
+    import_json(client, [{"email": "ann@example.com"}], [12])
+    complete(client)
+    import_json(client, [{"email": "ann@example.com"}, {"email": "bob@example.com"}], [12], emailBlacklist=True)
+    complete(client)
+    contacts = client.get("/v3/contacts/lists/12/contacts").json()["contacts"]
+    assert [(c["emailBlacklisted"], c["smsBlacklisted"]) for c in contacts] == [(True, False), (True, False)]
+    counts = client.get("/v3/contacts/lists/12").json()
+    assert (counts["totalBlacklisted"], counts["totalSubscribers"], counts["uniqueSubscribers"]) == (2, 0, 2)
+
+
+def test_an_import_marks_the_contacts_it_touches_as_modified(client: TestClient) -> None:
+    import_json(client, [{"email": "ann@example.com"}, {"email": "bob@example.com"}], [12])
+    complete(client)
+    before = {c["email"]: c["modifiedAt"] for c in client.get("/_emulator/contacts").json()}
+    time.sleep(0.002)  # modifiedAt has millisecond precision
+    import_json(client, [{"email": "bob@example.com", "attributes": {"FIRSTNAME": "Bob"}}], [12])
+    complete(client)
+    after = {c["email"]: c["modifiedAt"] for c in client.get("/_emulator/contacts").json()}
+    assert after["ann@example.com"] == before["ann@example.com"]
+    assert after["bob@example.com"] > before["bob@example.com"]
