@@ -164,7 +164,7 @@ def plan_sync(
 def _hashes_at(column: pd.Series, position: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The stored hash text at ``position`` as ``uint64``, and where there is one that a run could have made
     (decimal text of a 64-bit value: older forms, Brevo-derived text and gaps never match)."""
-    text = pa.array(column.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+    text = pa.array(column, type=pa.string(), from_pandas=True)
     length = pc.utf8_length(text)
     digits = pc.and_(pc.utf8_is_digit(text), pc.less_equal(length, 20))
     fits = pc.or_(pc.less(length, 20), pc.less_equal(text, "18446744073709551615"))
