@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import random
+import re
+
 import pandas as pd
+import phonenumbers
 import pytest
 
+from ci_sendinblue.profiles.sample import generate_sample_profiles
 from ci_sendinblue.sendinblue.contacts import build_export_contacts
 from ci_sendinblue.sendinblue.mapping import FieldMapping
 from ci_sendinblue.sendinblue.phones import normalize_phones
@@ -125,3 +131,180 @@ def test_a_float_phone_column_from_parquet_is_sent_without_its_decimal_point():
     shaped = build_export_contacts({"first": members, "second": members.iloc[:0]}, MAPPING)
     assert shaped.contacts["SMS"].tolist()[0] == "+12065550142"
     assert shaped.invalid_phones.empty
+
+
+# Phone numbers read quickly must read exactly as libphonenumber reads them. The reference below is the plain
+# reading: every distinct (number, region) through parse, is_valid_number and format_number. The corpus mixes
+# valid numbers of every region libphonenumber knows, written every way people write them, with broken ones.
+
+E164_SHAPE = re.compile(r"^\+[1-9]\d{6,14}$")
+SEPARATORS = [" ", " ", "-", ".", "/", " - ", "  "]
+ODD_REGIONS = ["", "fr", " de ", "XX", "ZZ", "001", "UK", None]
+SUFFIXES = [" x123", " ext. 5", " ext 12", " #12", ",,12", ";ext=7", " (mobile)", "-", " /", ")", "."]
+FULL_WIDTH = {ord(character): ord(character) + 0xFEE0 for character in "0123456789+"}
+
+
+def reference_normalize_phones(phones: pd.Series, regions: pd.Series | str) -> tuple[pd.Series, pd.Series]:
+    text = phones.astype("string").str.strip().str.replace(r"^00[\s.\-/]*(?=[1-9])", "+", regex=True)
+    present = text.notna() & (text != "")
+    region = regions if isinstance(regions, pd.Series) else pd.Series(regions, index=phones.index)
+    region = region.astype("string").str.strip().str.upper().fillna("")
+    pairs = pd.DataFrame({"number": text[present], "region": region[present]})
+    if pairs.empty:
+        return pd.Series(pd.NA, index=phones.index, dtype="string"), pd.Series(False, index=phones.index)
+    distinct = pairs.drop_duplicates()
+    formatted = {
+        (number, reg): reference_e164(number, reg)
+        for number, reg in zip(distinct["number"], distinct["region"], strict=True)
+    }
+    keys = zip(pairs["number"], pairs["region"], strict=True)
+    converted = pd.Series([formatted[k] for k in keys], index=pairs.index, dtype="string")
+    result = converted.reindex(phones.index)
+    return result, present & result.isna()
+
+
+def reference_e164(number: str, region: str) -> str | None:
+    if any(character.isalpha() for character in number):
+        return None
+    try:
+        parsed = phonenumbers.parse(number, region or None)
+    except phonenumbers.NumberParseException:
+        return None
+    if parsed.extension or not phonenumbers.is_valid_number(parsed):
+        return None
+    formatted = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    return formatted if E164_SHAPE.match(formatted) else None
+
+
+def example_numbers() -> list[tuple[str, phonenumbers.PhoneNumber]]:
+    """A valid number of every type of every region (and of the non-geographic codes such as +800)."""
+    examples = []
+    for region in sorted(phonenumbers.SUPPORTED_REGIONS):
+        for kind in phonenumbers.PhoneNumberType.values():
+            example = phonenumbers.example_number_for_type(region, kind)
+            if example is not None:
+                examples.append((region, example))
+    for code in sorted(phonenumbers.COUNTRY_CODES_FOR_NON_GEO_REGIONS):
+        example = phonenumbers.example_number_for_non_geo_entity(code)
+        if example is not None:
+            examples.append(("001", example))
+    return examples
+
+
+def spaced(rng: random.Random, digits: str) -> str:
+    """``digits`` in random groups with random separators between them."""
+    groups, start = [], 0
+    while start < len(digits):
+        size = rng.randint(1, 4)
+        groups.append(digits[start : start + size])
+        start += size
+    return "".join(group + rng.choice(SEPARATORS) for group in groups[:-1]) + groups[-1]
+
+
+def written(rng: random.Random, code: str, national: str) -> str | None:
+    """One way a person might write +``code`` ``national``: international or national, 00-prefixed, with a
+    trunk prefix after the country code, an extension, a typo, full-width digits, cut short, too long..."""
+    style = rng.randrange(16)
+    if style in (0, 1):
+        number = phonenumbers.parse(f"+{code}{national}")
+        shape = phonenumbers.PhoneNumberFormat.INTERNATIONAL if style == 0 else phonenumbers.PhoneNumberFormat.NATIONAL
+        return phonenumbers.format_number(number, shape)
+    if style == 2:
+        return f"+{code} {spaced(rng, national)}"
+    if style == 3:
+        return f"+{code} (0){spaced(rng, national)}"
+    if style == 4:
+        return f"+{code} {rng.choice(['0', '1', '8', '9', '00', '01'])}{national}"
+    if style == 5:
+        return f"{rng.choice(['00', '00 ', '00-', '011 ', '+00', '+011 '])}{code} {spaced(rng, national)}"
+    if style == 6:
+        return f"({rng.choice(['+', '+ ', ''])}{code}) {spaced(rng, national)}"
+    if style == 7:
+        return f"+{code}{national}{rng.choice(SUFFIXES)}"
+    if style == 8:
+        digits = list(f"{code}{national}")
+        digits[rng.randrange(len(digits))] = rng.choice(["O", "l", "a", "\t", "\u00a0", "+"])
+        return "+" + "".join(digits)
+    if style == 9:
+        return rng.choice(
+            [
+                f"+{code}{national}".translate(FULL_WIDTH),
+                f"\uff0b{code} {national}",
+                f"+{code} {national.translate(FULL_WIDTH)}",
+            ]
+        )
+    if style == 10:
+        return f"+{code}{national[: rng.randint(0, len(national))]}"
+    if style == 11:
+        return f"+{code}{national}{random_digits(rng, rng.randint(1, 6))}"
+    if style == 12:
+        return f"+{rng.randint(0, 999)}{national}"
+    if style == 13:
+        return rng.choice(["+", ""]) + random_digits(rng, rng.randint(1, 20))
+    if style == 14:
+        return rng.choice(
+            [None, "", " ", "\t", "+", "-", "()", f"+{code}{national}" * 9, f"+{code}{' ' * 250}{national}"]
+        )
+    return f"+{code}{national}"
+
+
+def random_digits(rng: random.Random, count: int) -> str:
+    return "".join(rng.choice("0123456789") for _ in range(count))
+
+
+def varied_phone_corpus(count: int, seed: int) -> pd.DataFrame:
+    """``count`` (Phone, Country) rows: example numbers with their last digits redrawn, written in random ways,
+    read mostly in their own region, else in another one or in a missing or malformed one."""
+    rng = random.Random(seed)
+    examples = example_numbers()
+    regions = sorted(phonenumbers.SUPPORTED_REGIONS)
+    rows = []
+    for _ in range(count):
+        region, example = rng.choice(examples)
+        national = phonenumbers.national_significant_number(example)
+        kept = len(national) - rng.randint(0, min(4, len(national) - 1))
+        national = national[:kept] + random_digits(rng, len(national) - kept)
+        chance = rng.random()
+        reading_region = region if chance < 0.7 else rng.choice(regions) if chance < 0.9 else rng.choice(ODD_REGIONS)
+        rows.append((written(rng, str(example.country_code), national), reading_region))
+    return pd.DataFrame(rows, columns=["Phone", "Country"])
+
+
+def assert_phones_read_as_the_reference(phones: pd.Series, regions: pd.Series | str) -> None:
+    expected_numbers, expected_invalid = reference_normalize_phones(phones, regions)
+    numbers, invalid = normalize_phones(phones, regions)
+    pd.testing.assert_series_equal(numbers, expected_numbers)
+    pd.testing.assert_series_equal(invalid, expected_invalid)
+
+
+def test_phones_read_exactly_as_plain_libphonenumber_on_a_varied_corpus():
+    corpus = varied_phone_corpus(count=50_000, seed=11)
+    assert_phones_read_as_the_reference(corpus["Phone"], corpus["Country"])
+
+
+def test_phones_of_sample_profiles_read_exactly_as_plain_libphonenumber():
+    profiles = generate_sample_profiles(count=20_000, seed=5)
+    assert_phones_read_as_the_reference(profiles["Phone"], profiles["Country"])
+    assert_phones_read_as_the_reference(profiles["Phone"], "FR")
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["+44 (0)20 7946 0586", "+39 06 6982 1234", "+33 06 12 34 56 78", "+1 1 206 555 0142", "+0033 6 12 34 56 78"],
+)
+@pytest.mark.parametrize("region", ["GB", "US", "FR", "IT", ""])
+def test_phones_with_a_trunk_prefix_or_zero_after_the_plus_read_as_plain_libphonenumber(raw, region):
+    assert_phones_read_as_the_reference(pd.Series([raw]), region)
+
+
+def test_phones_read_in_worker_processes_match_those_read_in_process(monkeypatch):
+    corpus = varied_phone_corpus(count=3_000, seed=12)
+    in_process = normalize_phones(corpus["Phone"], corpus["Country"])
+    monkeypatch.setattr("ci_sendinblue.sendinblue.phones._PARALLEL_FROM_PAIRS", 1_000)
+    monkeypatch.setattr("ci_sendinblue.sendinblue.phones._PAIRS_PER_TASK", 300)
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    for _ in range(2):
+        in_workers = normalize_phones(corpus["Phone"], corpus["Country"])
+        pd.testing.assert_series_equal(in_workers[0], in_process[0])
+        pd.testing.assert_series_equal(in_workers[1], in_process[1])
+        assert multiprocessing.active_children() == []
