@@ -308,3 +308,32 @@ def test_phones_read_in_worker_processes_match_those_read_in_process(monkeypatch
         pd.testing.assert_series_equal(in_workers[0], in_process[0])
         pd.testing.assert_series_equal(in_workers[1], in_process[1])
         assert multiprocessing.active_children() == []
+
+
+UNGUARDED_SCRIPT = """
+import pandas as pd
+from ci_sendinblue.sendinblue.phones import normalize_phones
+
+# No `if __name__ == "__main__":` guard: spawned workers re-run this file and fail to start.
+phones = pd.Series([f"+49 30 {n:08d}" for n in range(120_000)])
+result, invalid = normalize_phones(phones, "DE")
+print(len(result), int(result.notna().sum()), int(invalid.sum()))
+"""
+
+
+def test_a_caller_script_without_a_main_guard_still_gets_every_number(tmp_path) -> None:
+    """Big exports parse phones in spawned workers; a plain script that cannot host them must not fail."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = tmp_path / "unguarded.py"
+    script.write_text(UNGUARDED_SCRIPT)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300, env=env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    phones = pd.Series([f"+49 30 {n:08d}" for n in range(120_000)])
+    expected, invalid = normalize_phones(phones, "DE")
+    count, valid, refused = (int(x) for x in done.stdout.split()[-3:])
+    assert (count, valid, refused) == (120_000, int(expected.notna().sum()), int(invalid.sum()))
