@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
 from ci_sendinblue.segments.emails import EMAIL_PATTERN, MAX_LENGTH
+
+_TEXT = {"storage": "pyarrow"}
+"""Text as the segments hold it (``ci_sendinblue.text.TEXT``): pandera then checks the column's type once,
+where ``Series[str]`` calls ``isinstance`` on every value (0.7 s per million rows and column)."""
 
 
 class SegmentMembers(pa.DataFrameModel):
@@ -15,10 +20,12 @@ class SegmentMembers(pa.DataFrameModel):
     the configuration names, and every other profile column passes through unchecked.
     """
 
-    customer_key: Series[str] = pa.Field(nullable=False, unique=True)
+    customer_key: Series[pd.StringDtype] = pa.Field(nullable=False, unique=True, dtype_kwargs=_TEXT)
     """The profile's identifier: present and unique, so a member can be traced back to one profile."""
 
-    email: Series[str] = pa.Field(nullable=False, str_matches=EMAIL_PATTERN, str_length={"max_value": MAX_LENGTH})
+    email: Series[pd.StringDtype] = pa.Field(
+        nullable=False, str_matches=EMAIL_PATTERN, str_length={"max_value": MAX_LENGTH}, dtype_kwargs=_TEXT
+    )
     """Trimmed, lower-case, and valid by the project's email rule (see ``ci_sendinblue.segments.emails``)."""
 
     class Config:
