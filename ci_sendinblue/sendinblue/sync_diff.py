@@ -242,14 +242,20 @@ def classify(
     if known.any():
         same_hash[known] = current_hashes[known] == previous_hashes[position[known]]
 
-    still_member = np.zeros(len(previous_keys), dtype=bool)
-    still_member[position[known]] = True  # both sides are unique: a stored member is current iff looked up
     return SyncDiff(
         new=current.loc[~known],
         changed=current.loc[known & ~same_hash],
         unchanged=current.loc[known & same_hash],
-        left=pd.Index(previous_keys[~still_member], dtype=object, name=EMAIL),
+        left=departed(previous_keys, position),
     )
+
+
+def departed(previous_keys: pd.Index, position: np.ndarray) -> pd.Index:
+    """The stored emails no current member was looked up to (``position``: each current member's place in
+    ``previous_keys``, -1 if new); both sides are unique, so no second hash table is needed."""
+    still_member = np.zeros(len(previous_keys), dtype=bool)
+    still_member[position[position >= 0]] = True
+    return pd.Index(previous_keys[~still_member], dtype=object, name=EMAIL)
 
 
 def _require_columns(frame: pd.DataFrame, label: str) -> None:

@@ -29,6 +29,7 @@ from ci_sendinblue.sendinblue.sync_diff import (
     SyncDiff,
     attributes_hash,
     classify,
+    departed,
     flag_hashes,
     hash_text,
     row_hashes,
@@ -133,14 +134,12 @@ def plan_sync(
         diff = SyncDiff(*(state.loc[part.index] for part in (diff.new, diff.changed, diff.unchanged)), diff.left)
     else:
         unchanged = stored_valid & (stored_hash == sent)
-        still_member = np.zeros(len(stored), dtype=bool)
-        still_member[position[known]] = True
         current = raw[[EMAIL]]
         diff = SyncDiff(
             new=current.loc[~known],
             changed=current.loc[known & ~unchanged],
             unchanged=current.loc[unchanged],
-            left=pd.Index(stored[~still_member], dtype=object, name=EMAIL),
+            left=departed(stored, position),
         )
 
     sending = diff.to_import.index
