@@ -124,7 +124,7 @@ def plan_sync(
             {
                 EMAIL: raw[EMAIL],
                 ATTRIBUTES_HASH: hash_text(sent, raw.index),
-                PHONE_KEY: _key_text(phone_key, key_present),
+                PHONE_KEY: _key_text(phone_key, key_present, raw.index),
             },
             index=raw.index,
         )
