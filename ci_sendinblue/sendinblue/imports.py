@@ -24,7 +24,9 @@ from ci_sendinblue.sendinblue.errors import ContactTooLarge
 @dataclass(frozen=True)
 class ImportBody:
     body: bytes
-    emails: list[str]
+    emails: pd.Series
+    """The contacts' emails, labelled as in the frame the body was packed from: a run confirms the rows of a
+    completed import by these labels, without searching a million emails."""
 
 
 def import_bodies(
@@ -74,7 +76,7 @@ def import_bodies(
         stop = int(np.searchsorted(ends, before + max_bytes - overhead + 1, side="right"))
         stop = max(stop, start + 1)
         body = data[int(offsets[start]) : int(offsets[stop]) - 1].to_pybytes()
-        yield ImportBody(head + body + tail, emails.iloc[start:stop].astype(object).tolist())
+        yield ImportBody(head + body + tail, emails.iloc[start:stop])
         start = stop
 
 

@@ -17,7 +17,6 @@ from itertools import chain
 import pandas as pd
 
 from ci_sendinblue.privacy import masked_sample
-from ci_sendinblue.sendinblue.contacts import EMAIL
 from ci_sendinblue.sendinblue.errors import ImportsFailed
 from ci_sendinblue.sendinblue.imports import ImportBody
 from ci_sendinblue.sendinblue.list_writer import ImportOutcome, ListWriter
@@ -55,12 +54,11 @@ def import_isolating_refused(
     while pending:
         outcomes = writer.import_all(chain.from_iterable(bodies(frame) for frame in pending))
         report.outcomes.extend(outcomes)
-        confirmed = [email for outcome in outcomes if outcome.clean for email in outcome.emails]
-        confirm(rows.loc[rows[EMAIL].isin(confirmed)])
+        confirm(_confirmed_rows(rows, [outcome.emails.index for outcome in outcomes if outcome.clean]))
         pending = []
         for outcome in (o for o in outcomes if not o.clean):
             if len(outcome.emails) == 1:
-                report.rejected.extend(outcome.emails)
+                report.rejected.extend(outcome.emails.tolist())
                 log.warning(
                     f"import process {outcome.process_id} {outcome.outcome_text} for a single contact "
                     f"({masked_sample(outcome.emails, mask=mask)[0]}): rejected"
@@ -72,13 +70,21 @@ def import_isolating_refused(
                     f"import process {outcome.process_id} {outcome.outcome_text} "
                     f"({len(outcome.emails)} contacts): retrying as two imports to isolate the refused ones"
                 )
-                pending.extend(
-                    rows.loc[rows[EMAIL].isin(part)] for part in (outcome.emails[:half], outcome.emails[half:])
-                )
+                labels = outcome.emails.index
+                pending.extend(rows.loc[part] for part in (labels[:half], labels[half:]))
             else:
                 report.unresolved.append(outcome)
     _raise_unless_progress(report, budget_setting)
     return report
+
+
+def _confirmed_rows(rows: pd.DataFrame, labels: list[pd.Index]) -> pd.DataFrame:
+    """The rows of the cleanly completed imports, found by label (every import clean: all of ``rows``)."""
+    if not labels:
+        return rows.iloc[:0]
+    if sum(len(part) for part in labels) == len(rows):
+        return rows
+    return rows.loc[labels[0].append(labels[1:])]
 
 
 def _raise_unless_progress(report: ImportReport, budget_setting: str) -> None:

@@ -11,6 +11,8 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
+import pandas as pd
+
 from ci_sendinblue.sendinblue.client import (
     MAX_EMAILS_PER_LIST_CHANGE,
     MAX_LIST_MEMBERS_PAGE,
@@ -25,7 +27,8 @@ from ci_sendinblue.sendinblue.policies import PollPolicy
 @dataclass(frozen=True)
 class ImportOutcome:
     process_id: int
-    emails: list[str]
+    emails: pd.Series
+    """As in :class:`ImportBody`: the emails, labelled as the rows they were packed from."""
     status: ProcessStatus
 
     @property
@@ -85,7 +88,7 @@ class ListWriter:
 
     def import_all(self, bodies: Iterable[ImportBody]) -> list[ImportOutcome]:
         """Start every import, then wait for each; the caller decides what a failed process means."""
-        started: list[tuple[int, list[str]]] = []
+        started: list[tuple[int, pd.Series]] = []
         for body in bodies:
             process_id = self.client.import_contacts(body.body)
             self._log(f"import process {process_id} started ({len(body.emails)} contacts, {len(body.body)} bytes)")

@@ -96,7 +96,7 @@ def test_every_text_arrives_exactly_as_the_standard_json_encoder_writes_it() -> 
         for e, f, la in frame.itertuples(index=False, name=None)
     ]
     assert body.body.decode().endswith('"jsonBody":[' + ",".join(expected) + "]}")
-    assert body.emails == frame["email"].tolist()
+    assert body.emails.tolist() == frame["email"].tolist()
 
 
 def test_bodies_are_filled_up_to_the_limit_and_never_past_it() -> None:
