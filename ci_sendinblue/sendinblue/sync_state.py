@@ -43,6 +43,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import repeat
 from typing import Any
 
 import pandas as pd
@@ -218,14 +219,14 @@ class SyncStateStore:
     def record_confirmed_upserts(self, export_name: str, rows: pd.DataFrame, confirmed_at: datetime) -> int:
         """Insert or update (hash, phone key, ``confirmed_at``) for members Brevo confirmed; returns the rows
         written. ``rows`` has ``email`` and ``attributes_hash``, and ``phone_key`` where the export sends SMS."""
-        emails, hashes, keys = self._validated(rows, confirmed_at)
-        if not emails:
+        validated = self._validated(rows, confirmed_at)
+        if not validated.num_rows:
             return 0
         with self._write() as conn:
-            self._write_rows(conn, export_name, emails, hashes, keys, confirmed_at, upsert=True)
+            self._write_rows(conn, export_name, validated, confirmed_at, upsert=True)
             self._refresh_summary(conn, export_name, confirmed_at)
-        log.info("sync state %s: recorded %d confirmed upsert(s)", export_name, len(emails))
-        return len(emails)
+        log.info("sync state %s: recorded %d confirmed upsert(s)", export_name, validated.num_rows)
+        return validated.num_rows
 
     def record_confirmed_removals(self, export_name: str, emails: Sequence[str] | pd.Series | pd.Index) -> int:
         """Forget members Brevo unlinked (or reported not in the list); returns how many were asked."""
@@ -248,14 +249,14 @@ class SyncStateStore:
     def replace(self, export_name: str, rows: pd.DataFrame, confirmed_at: datetime | None = None) -> int:
         """Make ``rows`` the whole state of the export (reconcile, full refresh), in one transaction."""
         confirmed_at = confirmed_at or datetime.now(UTC)
-        emails, hashes, keys = self._validated(rows, confirmed_at)
+        validated = self._validated(rows, confirmed_at)
         with self._write() as conn:
             conn.execute(sa.delete(self.state).where(self.state.c.export_name == export_name))
-            if emails:
-                self._write_rows(conn, export_name, emails, hashes, keys, confirmed_at, upsert=False)
-            self._refresh_summary(conn, export_name, confirmed_at if emails else None)
-        log.info("sync state %s: replaced with %d member(s)", export_name, len(emails))
-        return len(emails)
+            if validated.num_rows:
+                self._write_rows(conn, export_name, validated, confirmed_at, upsert=False)
+            self._refresh_summary(conn, export_name, confirmed_at if validated.num_rows else None)
+        log.info("sync state %s: replaced with %d member(s)", export_name, validated.num_rows)
+        return validated.num_rows
 
     def record_run(
         self,
@@ -284,63 +285,67 @@ class SyncStateStore:
 
     # -- internals ---------------------------------------------------------------------------------------
 
-    def _validated(self, rows: pd.DataFrame, confirmed_at: datetime) -> tuple[list[str], list[str], list[Any]]:
-        """Normalised emails, hashes and phone keys, checked before any transaction opens (counts only)."""
+    def _validated(self, rows: pd.DataFrame, confirmed_at: datetime) -> pa.Table:
+        """Normalised emails, hashes and phone keys in email order, checked before any transaction opens
+        (counts only), as Arrow columns: a million rows are checked and sorted without a Python object each."""
         if confirmed_at.tzinfo is None:
             raise ValueError("confirmed_at must be timezone-aware")
         missing = [c for c in (EMAIL, ATTRIBUTES_HASH) if c not in rows.columns]
         if missing:
             raise KeyError(f"sync state rows lack columns {missing}")
-        emails = normalize_email_keys(rows[EMAIL])
-        hashes = rows[ATTRIBUTES_HASH]
-        blank = int((emails.isna() | (emails == "")).sum())
+        emails = _email_keys(rows[EMAIL])
+        hashes = _as_text(rows[ATTRIBUTES_HASH])
+        blank = _count_blank(emails)
         if blank:
             raise ValueError(f"sync state rows have {blank} missing or blank email(s)")
-        no_hash = int((hashes.isna() | (hashes.astype(str) == "")).sum())
+        no_hash = _count_blank(hashes)
         if no_hash:
             raise ValueError(f"sync state rows have {no_hash} missing or blank hash(es)")
-        duplicated = int(emails.duplicated().sum())
+        duplicated = len(emails) - pc.count_distinct(emails).as_py()
         if duplicated:
             raise ValueError(f"sync state rows have {duplicated} duplicate email(s)")
         keys = rows[PHONE_KEY] if PHONE_KEY in rows.columns else pd.Series(None, index=rows.index, dtype=object)
-        keys = keys.astype(object).where(keys.notna(), None)
-        return emails.tolist(), hashes.astype(str).tolist(), keys.tolist()
+        keys = _as_text(keys)
+        table = pa.table({EMAIL: emails, ATTRIBUTES_HASH: hashes, PHONE_KEY: keys})
+        # In email order: rows then arrive in the primary key's order, so the B-tree grows at a few places
+        # instead of being split all over (a million emails in random order took three times as long).
+        return table.take(pc.sort_indices(emails))
 
     def _write_rows(
-        self,
-        conn: Connection,
-        export_name: str,
-        emails: list[str],
-        hashes: list[str],
-        keys: list[Any],
-        confirmed_at: datetime,
-        *,
-        upsert: bool,
+        self, conn: Connection, export_name: str, rows: pa.Table, confirmed_at: datetime, *, upsert: bool
     ) -> None:
-        """``INSERT ... SELECT`` over the rows passed as one parameter, ``batch_size`` rows a statement, in
-        email order: rows then arrive in the primary key's order, so the B-tree grows at a few places instead
-        of being split all over (a million emails in random order took three times as long)."""
-        order = pc.sort_indices(pa.array(emails, type=pa.string())).to_numpy()
-        emails, hashes, keys = ([column[i] for i in order] for column in (emails, hashes, keys))
-        for start in range(0, len(emails), self.batch_size):
-            stop = start + self.batch_size
-            source = self._rows_source([emails[start:stop], hashes[start:stop], keys[start:stop]])
-            rows = sa.select(
-                sa.literal(export_name, type_=self.state.c.export_name.type),
-                *source.selected_columns,
-                sa.literal(confirmed_at, type_=UTCDateTime()),
-            )
+        """Write ``rows`` (from :meth:`_validated`), ``batch_size`` rows a statement, inside ``conn``'s
+        transaction. SQLite takes them as ``executemany`` of one prepared ``INSERT`` (its fastest bulk path, no
+        SQL text per row); PostgreSQL as ONE ``INSERT ... SELECT unnest(...)`` per batch, one array per column
+        (a single round trip instead of one per row)."""
+        names = ["export_name", EMAIL, ATTRIBUTES_HASH, PHONE_KEY, "confirmed_at"]
+        insert = (sqlite.insert if self._is_sqlite else postgresql.insert)(self.state)
+        stamp = self.state.c.confirmed_at.type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
+        stamped = stamp(confirmed_at) if stamp else confirmed_at
+        for batch in rows.to_batches(max_chunksize=self.batch_size):
+            columns = [batch.column(name).to_pylist() for name in (EMAIL, ATTRIBUTES_HASH, PHONE_KEY)]
             if self._is_sqlite:
-                rows = rows.where(sa.true())  # SQLite needs a WHERE before ON CONFLICT in INSERT ... SELECT
-            names = ["export_name", EMAIL, ATTRIBUTES_HASH, PHONE_KEY, "confirmed_at"]
-            insert = (sqlite.insert if self._is_sqlite else postgresql.insert)(self.state)
-            statement = insert.from_select(names, rows)
+                statement = insert.values({name: sa.bindparam(name) for name in names})
+            else:
+                source = self._rows_source(columns)
+                statement = insert.from_select(
+                    names,
+                    sa.select(
+                        sa.literal(export_name, type_=self.state.c.export_name.type),
+                        *source.selected_columns,
+                        sa.literal(confirmed_at, type_=UTCDateTime()),
+                    ),
+                )
             if upsert:
                 statement = statement.on_conflict_do_update(
                     index_elements=[self.state.c.export_name, self.state.c[EMAIL]],
                     set_={name: insert.excluded[name] for name in (ATTRIBUTES_HASH, PHONE_KEY, "confirmed_at")},
                 )
-            conn.execute(statement)
+            if self._is_sqlite:
+                sql = str(statement.compile(dialect=conn.dialect))
+                conn.exec_driver_sql(sql, list(zip(repeat(export_name), *columns, repeat(stamped))))
+            else:
+                conn.execute(statement)
 
     def _rows_source(self, columns: list[list[Any]]) -> sa.Select:
         """A SELECT yielding ``columns`` (equal-length lists of text or None) as rows, from ONE parameter:
@@ -393,6 +398,29 @@ class SyncStateStore:
             conn.execute(sa.insert(self.exports), values)
         else:
             conn.execute(sa.update(self.exports).where(self.exports.c.export_name == export_name), values)
+
+
+def _email_keys(emails: pd.Series) -> pa.StringArray:
+    """:func:`normalize_email_keys` as an Arrow array; pure-ASCII columns (what the segments' email rule lets
+    through) are trimmed and lower-cased by Arrow's kernels, anything else by the same Python rule."""
+    text = _as_text(emails)
+    if pc.all(pc.fill_null(pc.string_is_ascii(text), True)).as_py():
+        return pc.ascii_lower(pc.ascii_trim_whitespace(text))
+    return pa.array(normalize_email_keys(emails), type=pa.string(), from_pandas=True)
+
+
+def _as_text(values: pd.Series) -> pa.StringArray:
+    """``values`` as stored: text as is, anything else as its ``str``; missing stays missing."""
+    try:
+        return pa.array(values, type=pa.string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        text = values.astype(object).map(lambda value: None if pd.isna(value) else str(value))
+        return pa.array(text, type=pa.string(), from_pandas=True)
+
+
+def _count_blank(values: pa.StringArray) -> int:
+    """Missing or empty values."""
+    return values.null_count + int(pc.sum(pc.equal(values, "")).as_py() or 0)
 
 
 def _fetch_all(conn: Connection, query: sa.Select) -> list[tuple[Any, ...]]:

@@ -270,10 +270,10 @@ def test_state_is_unchanged_when_the_database_rejects_a_row_in_a_later_batch(
     store.record_confirmed_upserts("newsletter", rows(("a@example.com", "h1")), CONFIRMED)
     # Validation passes (unique emails), but plain INSERT of an already stored member violates the primary key.
     clashing = rows(("b@example.com", "h2"), ("c@example.com", "h3"), ("a@example.com", "x"))
-    emails, hashes, keys = store._validated(clashing, LATER)
+    validated = store._validated(clashing, LATER)
 
     with pytest.raises(sa.exc.IntegrityError), store._write() as conn:
-        store._write_rows(conn, "newsletter", emails, hashes, keys, LATER, upsert=False)
+        store._write_rows(conn, "newsletter", validated, LATER, upsert=False)
 
     assert state_of(store, "newsletter") == [("a@example.com", "h1")]
 
