@@ -10,30 +10,30 @@ A number that cannot be made valid is dropped from the contact (the contact is s
 Parsing goes through Google's libphonenumber rules (``phonenumbers``), once per distinct (number, region).
 
 Why it is built this way. Reading every distinct pair with ``parse`` then ``is_valid_number`` costs ~52 µs a
-pair (~34 + ~18); the 1M-profile benchmark has 341k distinct pairs, ~18 s, the biggest single cost of a full
-export. Three measures bring that to ~4.4 s on the 2-core benchmark machine (medians of 3 at quiet moments of
-this shared machine: 3.9 to 4.7 s, against 16.7 to 18.8 s for the plain reading), each giving exactly the
-plain reading's answer (``test_contacts.py`` compares the two on a corpus of 50k varied numbers):
+pair (~34 + ~18); the 1M-profile benchmark has 341k distinct pairs, ~18 s, once the biggest single cost of a
+full export. Each measure below gives exactly the plain reading's answer (``test_contacts.py`` compares the
+two on a corpus of 50k varied numbers of every region):
 
 - A shortcut for numbers already international, 97 % of the benchmark's pairs: ``+``, ASCII digits and plain
   separators (space, ``-``, ``.``, ``/``, parentheses). ``parse`` drops the separators, takes the first 1-3
   digits that form a known country code and strips a national prefix if the country's prefix pattern matches
-  what follows; the region only matters when it finds no country code. ``_split_international`` makes the
-  same split and leaves to ``parse`` every number where ``parse`` might do more: a ``0`` or an unknown code
-  after the ``+`` (``parse`` then retries in the region), a national part that the prefix pattern matches
-  (``+44 (0)20 ...``, ``+1 1 206 ...``) or that starts with ``0`` (kept as an Italian leading zero), one under
-  2 or over 17 digits (refused), a text over 40 characters (``parse`` refuses over 250). The shortcut builds
-  the ``PhoneNumber`` and asks ``is_valid_number`` as the plain reading does: ~11 µs a pair instead of ~52.
-- libphonenumber's own pattern cache (``enable_pattern_cache``, where the installed version has it): without
-  it ``is_valid_number`` goes through ``re.compile`` for each pattern on each call, ~14 µs instead of ~9.
-- From 100k distinct pairs (~1 s of work), ``spawn`` worker processes (export runs have threads: no fork)
-  share the pairs with this process, which feeds them tasks of 2000 pairs, two ahead, and works through the
-  other tasks itself (two processes do ~1.4 times the work of one here, not twice). A worker starts in
-  ~0.1 s, as pandas is imported inside ``normalize_phones`` only, plus what the caller's main script imports:
-  ``spawn`` re-runs it (under the ``dagster`` console script that is ~2 s; under ``python -m dagster``, as
-  Dagster launches runs, nothing). A script needs the usual ``if __name__ == "__main__":`` guard for that;
-  without one the workers cannot start and this process does all the work: slower, same answer. The pool is
-  closed before ``normalize_phones`` returns.
+  what follows; the region only matters when it finds no country code. The shortcut makes the same split and
+  leaves to ``parse`` every number where ``parse`` might do more: a ``0`` or an unknown code after the ``+``
+  (``parse`` then retries in the region), a national part that the prefix pattern matches (``+44 (0)20 ...``,
+  ``+1 1 206 ...``) or that starts with ``0`` (kept as an Italian leading zero), one under 2 or over 17
+  digits (refused), a text over 40 characters (``parse`` refuses over 250). It then asks what
+  ``is_valid_number`` asks (the region of the country code by leading digits or by validity, the general
+  pattern and one number type's pattern and lengths) of all the numbers of a country code at once, with
+  libphonenumber's own patterns run by Arrow's RE2 kernels: 341k pairs in ~1 s instead of ~4.5 s of
+  per-number calls on two processes (all of libphonenumber's patterns compile in RE2; a test checks it).
+- libphonenumber's own pattern cache (``enable_pattern_cache``, where the installed version has it) for the
+  numbers ``parse`` reads: without it ``is_valid_number`` goes through ``re.compile`` for each pattern.
+- From 100k distinct pairs left to ``parse`` (~5 s of work), ``spawn`` worker processes (export runs have
+  threads: no fork) share them with this process, which feeds them tasks of 2000 pairs, two ahead, and works
+  through the other tasks itself (two processes do ~1.4 times the work of one here, not twice). ``spawn``
+  re-runs the caller's main script: a script needs the usual ``if __name__ == "__main__":`` guard; without
+  one the workers cannot start and this process does all the work: slower, same answer. The pool is closed
+  before ``normalize_phones`` returns.
 
 pandas work runs on distinct values (``factorize``), not on each row: ~0.6 s for 1M rows.
 """
@@ -48,7 +48,11 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING
 
+import numpy as np
 import phonenumbers
+import pyarrow as pa
+import pyarrow.compute as pc
+from phonenumbers import PhoneMetadata
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -62,6 +66,18 @@ _SHORTCUT_NATIONAL_DIGITS = range(2, 18)
 _PARALLEL_FROM_PAIRS = 100_000
 _PAIRS_PER_TASK = 2_000
 _TASKS_AHEAD_PER_WORKER = 2
+# The number types ``_number_type_helper`` tries before mobile (mobile only where its pattern differs).
+_TYPED_DESCS = (
+    "premium_rate",
+    "toll_free",
+    "shared_cost",
+    "voip",
+    "personal_number",
+    "pager",
+    "uan",
+    "voicemail",
+    "fixed_line",
+)
 
 if hasattr(phonenumbers, "enable_pattern_cache"):
     phonenumbers.enable_pattern_cache()
@@ -85,7 +101,9 @@ def normalize_phones(phones: pd.Series, regions: pd.Series | str) -> tuple[pd.Se
     pair_codes, pairs = pd.factorize(phone_codes[present] * len(region_values) + region_codes[present])
     numbers = texts.to_numpy()[pairs // len(region_values)]
     number_regions = region_texts.to_numpy()[pairs % len(region_values)]
-    formatted = _to_e164_in_processes(list(zip(numbers, number_regions, strict=True)))
+    formatted, quick = _international_to_e164(pa.array(numbers, type=pa.string()))
+    slow = np.flatnonzero(~quick)
+    formatted[slow] = _to_e164_in_processes(list(zip(numbers[slow], number_regions[slow], strict=True)))
     result = pd.Series(pd.NA, index=phones.index, dtype="string")
     result[present] = pd.array(formatted, dtype="string")[pair_codes]
     invalid = pd.Series(present, index=phones.index, dtype="boolean") & result.isna()
@@ -127,42 +145,106 @@ def _broken(pool: ProcessPoolExecutor) -> bool:
 
 
 def _to_e164_each(pairs: list[tuple[str, str]]) -> list[str | None]:
-    return [_to_e164(number, region) for number, region in pairs]
+    return [_parse_to_e164(number, region) for number, region in pairs]
 
 
-def _to_e164(number: str, region: str) -> str | None:
-    international = _split_international(number)
-    if international is None:
-        return _parse_to_e164(number, region)
-    country_code, national = international
-    parsed = phonenumbers.PhoneNumber(country_code=country_code, national_number=int(national))
-    if not phonenumbers.is_valid_number(parsed):
-        return None
-    formatted = f"+{country_code}{national}"
-    return formatted if _E164_SHAPE.match(formatted) else None
+def _international_to_e164(numbers: pa.StringArray) -> tuple[np.ndarray, np.ndarray]:
+    """E.164 text (``None`` where not valid) of the numbers the shortcut reads, and where it reads them.
 
-
-def _split_international(number: str) -> tuple[int, str] | None:
-    """Country code and national number, as ``parse`` would find them, of a number that is ``+``, digits and
-    plain separators; ``None`` where ``parse`` might read it otherwise (see the module's docstring)."""
-    if len(number) > _SHORTCUT_MAX_CHARACTERS:
-        return None
-    digits = _PLAIN_SEPARATORS.sub("", number)
-    if not _PLUS_AND_DIGITS.fullmatch(digits):
-        return None
+    The same reading as ``parse`` + ``is_valid_number`` for a number that is ``+``, digits and plain
+    separators (see the module's docstring), column-wise: Arrow's RE2 kernels apply libphonenumber's own
+    patterns to every number of a country code at once instead of one Python call per number."""
+    count = len(numbers)
+    digits = pc.replace_substring_regex(numbers, _PLAIN_SEPARATORS.pattern, "")
+    shaped = _flags(pc.match_substring_regex(digits, f"^{_PLUS_AND_DIGITS.pattern}$"))
+    shaped &= np.asarray(pc.utf8_length(numbers).fill_null(0)) <= _SHORTCUT_MAX_CHARACTERS
+    # The country code: the first 1 to 3 digits after "+" that form a known one, as parse takes them.
+    known_codes = np.fromiter(phonenumbers.COUNTRY_CODE_TO_REGION_CODE, dtype=np.int64)
+    codes = np.zeros(count, dtype=np.int64)
+    national = pa.nulls(count, pa.string())
     for end in (2, 3, 4):
-        country_code = int(digits[1:end])
-        if country_code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
+        undecided = shaped & (codes == 0)
+        if not undecided.any():
             break
-    else:
-        return None
-    national = digits[end:]
-    if len(national) not in _SHORTCUT_NATIONAL_DIGITS or national.startswith("0"):
-        return None
-    national_prefix = _national_prefix(country_code)
-    if national_prefix is not None and national_prefix.match(national):
-        return None
-    return country_code, national
+        candidate = pc.if_else(pa.array(undecided), pc.utf8_slice_codeunits(digits, 1, end), "0")
+        values = np.asarray(pc.cast(candidate, pa.int64()))
+        found = undecided & np.isin(values, known_codes)
+        codes[found] = values[found]
+        national = pc.if_else(pa.array(found), pc.utf8_slice_codeunits(digits, end), national)
+    lengths = np.asarray(pc.utf8_length(national).fill_null(0))
+    quick = (codes > 0) & np.isin(lengths, np.array(_SHORTCUT_NATIONAL_DIGITS)) & ~_flags(pc.starts_with(national, "0"))
+    formatted = np.full(count, None, dtype=object)
+    for code in np.unique(codes[quick]):
+        rows = np.flatnonzero(quick & (codes == code))
+        nationals = national.take(pa.array(rows))
+        try:
+            prefix = _national_prefix(int(code))
+            if prefix is not None:
+                stripped = _flags(pc.match_substring_regex(nationals, f"^(?:{prefix.pattern})"))
+                quick[rows[stripped]] = False
+                rows, nationals = rows[~stripped], nationals.filter(pa.array(~stripped))
+            valid = _valid_numbers(int(code), nationals)
+        except pa.ArrowInvalid:  # a pattern RE2 cannot run (none today, see the tests): parse reads them
+            quick[rows] = False
+            continue
+        total_digits = len(str(code)) + lengths[rows]
+        valid &= (total_digits >= 7) & (total_digits <= 15)
+        text = np.asarray(pc.binary_join_element_wise(f"+{code}", nationals, ""), dtype=object)
+        formatted[rows[valid]] = text[valid]
+    return formatted, quick
+
+
+def _valid_numbers(code: int, nationals: pa.StringArray) -> np.ndarray:
+    """``is_valid_number`` of each national number of country ``code``, its region found as
+    ``region_code_for_number`` finds it (leading digits, else the first region the number is valid in)."""
+    regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE[code]
+    if len(regions) == 1:
+        return _valid_in(PhoneMetadata.metadata_for_region_or_calling_code(code, regions[0].upper()), nationals)
+    region_of = np.full(len(nationals), -1)
+    for index, region in enumerate(regions):
+        undecided = region_of < 0
+        if not undecided.any():
+            break
+        metadata = PhoneMetadata.metadata_for_region(region.upper(), None)
+        if metadata is None:
+            continue
+        if metadata.leading_digits is not None:
+            hit = _flags(pc.match_substring_regex(nationals, f"^(?:{metadata.leading_digits})"))
+        else:
+            hit = _valid_in(metadata, nationals)
+        region_of[undecided & hit] = index
+    valid = np.zeros(len(nationals), dtype=bool)
+    for index in np.unique(region_of[region_of >= 0]):
+        rows = np.flatnonzero(region_of == index)
+        metadata = PhoneMetadata.metadata_for_region_or_calling_code(code, regions[index].upper())
+        valid[rows] = _valid_in(metadata, nationals.take(pa.array(rows)))
+    return valid
+
+
+def _valid_in(metadata: PhoneMetadata | None, nationals: pa.StringArray) -> np.ndarray:
+    """libphonenumber's ``_number_type_helper(...) != UNKNOWN``: the general pattern and one type's."""
+    if metadata is None:
+        return np.zeros(len(nationals), dtype=bool)
+    lengths = np.asarray(pc.utf8_length(nationals))
+
+    def matching(desc: phonenumbers.PhoneNumberDesc | None) -> np.ndarray:
+        if desc is None or not desc.national_number_pattern:
+            return np.zeros(len(nationals), dtype=bool)
+        fits = np.isin(lengths, np.array(desc.possible_length)) if desc.possible_length else lengths >= 0
+        if not fits.any():
+            return fits
+        return fits & _flags(pc.match_substring_regex(nationals, f"^(?:{desc.national_number_pattern})$"))
+
+    typed = np.zeros(len(nationals), dtype=bool)
+    for desc in _TYPED_DESCS:
+        typed |= matching(getattr(metadata, desc))
+    if not metadata.same_mobile_and_fixed_line_pattern:
+        typed |= matching(metadata.mobile)
+    return matching(metadata.general_desc) & typed
+
+
+def _flags(values: pa.BooleanArray | pa.ChunkedArray) -> np.ndarray:
+    return np.asarray(values.fill_null(False), dtype=bool)
 
 
 @functools.cache

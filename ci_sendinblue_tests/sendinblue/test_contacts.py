@@ -8,9 +8,12 @@ import re
 
 import pandas as pd
 import phonenumbers
+import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 
 from ci_sendinblue.profiles.sample import generate_sample_profiles
+from ci_sendinblue.sendinblue import phones as phones_module
 from ci_sendinblue.sendinblue.contacts import build_export_contacts
 from ci_sendinblue.sendinblue.mapping import FieldMapping
 from ci_sendinblue.sendinblue.phones import normalize_phones
@@ -295,6 +298,32 @@ def test_phones_of_sample_profiles_read_exactly_as_plain_libphonenumber():
 @pytest.mark.parametrize("region", ["GB", "US", "FR", "IT", ""])
 def test_phones_with_a_trunk_prefix_or_zero_after_the_plus_read_as_plain_libphonenumber(raw, region):
     assert_phones_read_as_the_reference(pd.Series([raw]), region)
+
+
+def test_numbers_of_country_codes_shared_by_several_regions_read_as_plain_libphonenumber():
+    """+1, +7, +44, ... belong to several regions: the region is found by its leading digits or, failing
+    those, by the first region the number is valid in, and validity is then judged in that region's rules."""
+    rng = random.Random(13)
+    shared = sorted(code for code, regions in phonenumbers.COUNTRY_CODE_TO_REGION_CODE.items() if len(regions) > 1)
+    numbers = [f"+{rng.choice(shared)}{random_digits(rng, rng.randint(6, 11))}" for _ in range(40_000)]
+    assert_phones_read_as_the_reference(pd.Series(numbers), "")
+
+
+def test_every_libphonenumber_pattern_runs_in_arrows_regex_engine():
+    """The column-wise shortcut runs libphonenumber's patterns with RE2 (no look-arounds, no back-references);
+    a pattern RE2 refused would quietly send that country's numbers through the slow per-number path."""
+    descs = ["general_desc", "fixed_line", "mobile", *phones_module._TYPED_DESCS]
+    sample = pa.array(["123456"])
+    checked = 0
+    for code, regions in phonenumbers.COUNTRY_CODE_TO_REGION_CODE.items():
+        for region in regions:
+            metadata = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(code, region)
+            patterns = [getattr(getattr(metadata, d), "national_number_pattern", None) for d in descs]
+            patterns += [metadata.leading_digits, metadata.national_prefix_for_parsing]
+            for pattern in filter(None, patterns):
+                pc.match_substring_regex(sample, f"^(?:{pattern})$")
+                checked += 1
+    assert checked > 1000
 
 
 def test_phones_read_in_worker_processes_match_those_read_in_process(monkeypatch):
