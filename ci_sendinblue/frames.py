@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.ipc as ipc
 from upath import UPath
 
+from ci_sendinblue.memory import release_unused_memory
 from ci_sendinblue.text import frame_from_arrow
 
 _INDEX = "__ci_sendinblue_index__"
@@ -41,6 +42,7 @@ class ArrowFrameIOManager(dg.UPathIOManager):
         partial.replace(path)  # a reader never sees half a file
 
     def load_from_path(self, context: dg.InputContext, path: UPath) -> pd.DataFrame:
+        release_unused_memory()  # a step starts: what the steps before it freed goes back to the system
         with pa.memory_map(str(path)) as source:
             table = ipc.open_file(source).read_all()
         return frame_from_arrow(table, index_column=_INDEX)

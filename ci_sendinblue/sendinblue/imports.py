@@ -20,6 +20,8 @@ from ci_sendinblue.privacy import mask_email
 from ci_sendinblue.sendinblue.contacts import EMAIL
 from ci_sendinblue.sendinblue.errors import ContactTooLarge
 
+ENCODE_ROWS = 50_000
+
 
 @dataclass(frozen=True)
 class ImportBody:
@@ -50,34 +52,52 @@ def import_bodies(
     ).encode()
     tail = b"]}"
     overhead = len(head) + len(tail)
-    if contacts.empty:
-        return
-    # Each item followed by a comma, in one contiguous Arrow buffer: a body is then one slice of that buffer
-    # (minus its last comma), with no Python object per contact.
-    items = pc.binary_join_element_wise(_encoded_contacts(contacts, clear_empty_attributes), ",", "")
-    items = pa.array(items, type=pa.large_binary()) if isinstance(items, pa.ChunkedArray) else items
-    items = items.cast(pa.large_binary())
-    offsets = np.frombuffer(items.buffers()[1], dtype=np.int64)[items.offset : items.offset + len(items) + 1]
-    data = items.buffers()[2]
-    sizes = np.diff(offsets) - 1
-    too_large = np.flatnonzero(overhead + sizes > max_bytes)
-    if len(too_large):
-        row = int(too_large[0])
-        raise ContactTooLarge(
-            f"the contact {mask_email(str(contacts[EMAIL].iloc[row]))} alone takes {sizes[row]} bytes, over "
-            f"the {max_bytes}-byte import limit: shorten its attributes"
-        )
-    # Greedy, vectorised: a body [start, stop) weighs overhead + its items + one comma between each two.
-    ends = offsets[1:] - offsets[0]
     emails = contacts[EMAIL]
-    start = 0
-    while start < len(sizes):
-        before = ends[start - 1] if start else 0
-        stop = int(np.searchsorted(ends, before + max_bytes - overhead + 1, side="right"))
-        stop = max(stop, start + 1)
-        body = data[int(offsets[start]) : int(offsets[stop]) - 1].to_pybytes()
-        yield ImportBody(head + body + tail, emails.iloc[start:stop])
-        start = stop
+    # Contacts are encoded ENCODE_ROWS at a time, so the encoding's intermediate columns stay small whatever
+    # the export's size; the body still open at the end of a chunk carries over to the next one, so bodies
+    # are exactly those of packing every contact at once.
+    carry: pa.LargeBinaryArray | None = None
+    carry_row = 0
+    for chunk_row in range(0, len(contacts), ENCODE_ROWS):
+        items = _items(contacts.iloc[chunk_row : chunk_row + ENCODE_ROWS], clear_empty_attributes)
+        sizes = np.diff(_offsets(items)) - 1
+        too_large = np.flatnonzero(overhead + sizes > max_bytes)
+        if len(too_large):
+            row = chunk_row + int(too_large[0])
+            raise ContactTooLarge(
+                f"the contact {mask_email(str(emails.iloc[row]))} alone takes {sizes[too_large[0]]} bytes, "
+                f"over the {max_bytes}-byte import limit: shorten its attributes"
+            )
+        first_row = chunk_row
+        if carry is not None:
+            items, first_row = pa.concat_arrays([carry, items]), carry_row
+        last_chunk = chunk_row + ENCODE_ROWS >= len(contacts)
+        offsets = _offsets(items)
+        data = items.buffers()[2]
+        # Greedy, vectorised: a body [start, stop) weighs overhead + its items + one comma between each two.
+        ends = offsets[1:] - offsets[0]
+        start, carry = 0, None
+        while start < len(items):
+            before = ends[start - 1] if start else 0
+            stop = max(int(np.searchsorted(ends, before + max_bytes - overhead + 1, side="right")), start + 1)
+            if stop == len(items) and not last_chunk:
+                carry, carry_row = items.slice(start), first_row + start
+                break
+            body = data[int(offsets[start]) : int(offsets[stop]) - 1].to_pybytes()
+            yield ImportBody(head + body + tail, emails.iloc[first_row + start : first_row + stop])
+            start = stop
+
+
+def _items(contacts: pd.DataFrame, clear_empty: bool) -> pa.LargeBinaryArray:
+    """Each contact's JSON object followed by a comma, in one contiguous Arrow buffer: a body is then one
+    slice of that buffer (minus its last comma), with no Python object per contact."""
+    items = pc.binary_join_element_wise(_encoded_contacts(contacts, clear_empty), ",", "")
+    items = pa.array(items, type=pa.large_binary()) if isinstance(items, pa.ChunkedArray) else items
+    return items.cast(pa.large_binary())
+
+
+def _offsets(items: pa.LargeBinaryArray) -> np.ndarray:
+    return np.frombuffer(items.buffers()[1], dtype=np.int64)[items.offset : items.offset + len(items) + 1]
 
 
 def _encoded_contacts(contacts: pd.DataFrame, clear_empty: bool) -> pa.StringArray:

@@ -16,6 +16,7 @@ from itertools import chain
 
 import pandas as pd
 
+from ci_sendinblue.memory import release_unused_memory
 from ci_sendinblue.privacy import masked_sample
 from ci_sendinblue.sendinblue.errors import ImportsFailed
 from ci_sendinblue.sendinblue.imports import ImportBody
@@ -53,6 +54,7 @@ def import_isolating_refused(
     pending = [rows] if not rows.empty else []
     while pending:
         outcomes = writer.import_all(chain.from_iterable(bodies(frame) for frame in pending))
+        release_unused_memory()  # the packed bodies are gone; recording the state needs room
         report.outcomes.extend(outcomes)
         confirm(_confirmed_rows(rows, [outcome.emails.index for outcome in outcomes if outcome.clean]))
         pending = []

@@ -21,6 +21,7 @@ import pandas as pd
 from pydantic import Field
 
 from ci_sendinblue.config.models import ExportSettings
+from ci_sendinblue.memory import release_unused_memory
 from ci_sendinblue.sendinblue.brake import RemovalPlan, apply_brake
 from ci_sendinblue.sendinblue.contacts import EMAIL, ExportMembers, gather_members
 from ci_sendinblue.sendinblue.errors import PrivacyTermsNotAccepted, TooManyProfiles
@@ -124,6 +125,7 @@ class ListSync:
 
         previous = self._previous_state(writer, members.attributes)
         plan = plan_sync(members, raw_hashes, previous, by_value=self.options.reconcile)
+        release_unused_memory()  # the planning columns are gone; packing the bodies needs room
         diff = plan.diff
         removing = diff.left if self.export.mode == "mirror" else pd.Index([], dtype=object)
         if self.export.mode == "mirror":

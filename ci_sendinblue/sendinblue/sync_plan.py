@@ -179,7 +179,7 @@ def _hashes_at(column: pd.Series, position: np.ndarray) -> tuple[np.ndarray, np.
 
 
 def _key_text(keys: np.ndarray, present: np.ndarray, index: pd.Index | None = None) -> pd.Series:
-    return hash_text(keys, index).where(present, None)
+    return hash_text(keys, index, present=present)
 
 
 def _has_phone(members: ExportMembers) -> np.ndarray:

@@ -109,3 +109,24 @@ def test_bodies_are_filled_up_to_the_limit_and_never_past_it() -> None:
         item = json.dumps(nxt, ensure_ascii=False, separators=(",", ":")).encode()
         assert len(body.body) + 1 + len(item) > limit, "the next contact would have fitted"
     assert sum(len(b.emails) for b in bodies) == 3000
+
+
+@pytest.mark.parametrize("rows_per_chunk", [1, 7, 333, 1000])
+def test_encoding_in_chunks_packs_exactly_the_bodies_of_encoding_all_at_once(monkeypatch, rows_per_chunk) -> None:
+    """Large exports are encoded a chunk of contacts at a time (bounded memory); a body left open at the end
+    of a chunk continues into the next, so no body is smaller or larger than packing everything at once."""
+    frame = contacts(2500).set_index(pd.RangeIndex(100, 2600))
+    monkeypatch.setattr("ci_sendinblue.sendinblue.imports.ENCODE_ROWS", 10_000)
+    whole = list(import_bodies(frame, list_id=12, max_bytes=6000))
+    monkeypatch.setattr("ci_sendinblue.sendinblue.imports.ENCODE_ROWS", rows_per_chunk)
+    chunked = list(import_bodies(frame, list_id=12, max_bytes=6000))
+    assert [b.body for b in chunked] == [b.body for b in whole]
+    assert [b.emails.index.tolist() for b in chunked] == [b.emails.index.tolist() for b in whole]
+
+
+def test_a_contact_too_large_in_a_later_chunk_is_named_masked(monkeypatch) -> None:
+    frame = contacts(30)
+    frame.loc[25, "FIRSTNAME"] = "x" * 5000
+    monkeypatch.setattr("ci_sendinblue.sendinblue.imports.ENCODE_ROWS", 10)
+    with pytest.raises(ContactTooLarge, match=r"the contact p\*+@example\.com alone takes \d+ bytes"):
+        list(import_bodies(frame, list_id=12, max_bytes=4096))
