@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ci_sendinblue.sendinblue.contacts import EMAIL
 from ci_sendinblue.text import TEXT
@@ -211,31 +212,18 @@ def diff_members(current: pd.DataFrame, previous: pd.DataFrame) -> SyncDiff:
     ``ValueError`` (the message gives counts, never addresses). A member is *changed* when its hash differs
     from the stored one.
 
-    Vectorised: one hash-table lookup (``Index.get_indexer``) of the current emails in the stored ones, one
-    ``isin`` for the departed, and boolean masks; no per-row Python. This is equivalent to an outer merge with
+    Vectorised: one hash-table lookup of the current emails in the stored ones (Arrow's ``index_in``, no
+    Python string per email) and boolean masks; no per-row Python. This is equivalent to an outer merge with
     ``indicator=True`` but keeps ``current``'s index and order and copies less.
     """
     _require_columns(current, "current")
     _require_columns(previous, "previous")
-
-    current_keys = unique_email_index(current[EMAIL], "current")
-    previous_keys = unique_email_index(previous[EMAIL], "previous")
-    return classify(current, previous, current_keys, previous_keys)
+    return classify(current, previous, email_positions(current[EMAIL], previous[EMAIL]))
 
 
-def classify(
-    current: pd.DataFrame,
-    previous: pd.DataFrame,
-    current_keys: pd.Index,
-    previous_keys: pd.Index,
-    position: np.ndarray | None = None,
-) -> SyncDiff:
-    """:func:`diff_members` with the email indexes already built (by :func:`unique_email_index`), and the
-    lookup ``previous_keys.get_indexer(current_keys)`` if the caller made it: hashing a million emails is
-    most of the cost, so it is done once."""
-    # Each Index builds its hash table once (for the uniqueness check) and reuses it for the lookup.
-    if position is None:
-        position = previous_keys.get_indexer(current_keys)
+def classify(current: pd.DataFrame, previous: pd.DataFrame, position: np.ndarray) -> SyncDiff:
+    """:func:`diff_members` with the lookup ``position`` (:func:`email_positions`) already made: hashing a
+    million emails is most of the cost, so it is done once."""
     known = position >= 0
     previous_hashes = previous[ATTRIBUTES_HASH].to_numpy(dtype=object)
     current_hashes = current[ATTRIBUTES_HASH].to_numpy(dtype=object)
@@ -247,16 +235,29 @@ def classify(
         new=current.loc[~known],
         changed=current.loc[known & ~same_hash],
         unchanged=current.loc[known & same_hash],
-        left=departed(previous_keys, position),
+        left=departed(previous[EMAIL], position),
     )
 
 
-def departed(previous_keys: pd.Index, position: np.ndarray) -> pd.Index:
+def email_positions(current: pd.Series, previous: pd.Series) -> np.ndarray:
+    """Each current email's row in ``previous`` (-1 where it is not there), both sides checked unique and
+    without blanks (``ValueError`` with counts, never addresses). Arrow's ``index_in`` builds one C++ hash
+    table of the stored emails; a pandas Index would first make a Python string of every email."""
+    wanted = _unique_emails(current, "current")
+    stored = _unique_emails(previous, "previous")
+    if len(stored) == 0 or len(wanted) == 0:
+        return np.full(len(wanted), -1, dtype=np.int64)
+    return np.asarray(pc.index_in(wanted, value_set=stored).fill_null(-1), dtype=np.int64)
+
+
+def departed(previous_emails: pd.Series, position: np.ndarray) -> pd.Index:
     """The stored emails no current member was looked up to (``position``: each current member's place in
-    ``previous_keys``, -1 if new); both sides are unique, so no second hash table is needed."""
-    still_member = np.zeros(len(previous_keys), dtype=bool)
+    ``previous_emails``, -1 if new); both sides are unique, so no second hash table is needed."""
+    still_member = np.zeros(len(previous_emails), dtype=bool)
     still_member[position[position >= 0]] = True
-    return pd.Index(previous_keys[~still_member], dtype=object, name=EMAIL)
+    if still_member.all():
+        return pd.Index([], dtype=object, name=EMAIL)
+    return pd.Index(previous_emails[~still_member].to_numpy(dtype=object), dtype=object, name=EMAIL)
 
 
 def _require_columns(frame: pd.DataFrame, label: str) -> None:
@@ -265,14 +266,17 @@ def _require_columns(frame: pd.DataFrame, label: str) -> None:
         raise KeyError(f"diff_members: {label} frame lacks columns {missing}")
 
 
-def unique_email_index(emails: pd.Series, label: str) -> pd.Index:
-    """The emails as an Index (whose hash table later lookups reuse); blanks and duplicates are refused with
-    counts only, never addresses."""
-    keys = pd.Index(emails.to_numpy(dtype=object), dtype=object)
-    blank = int((keys.isna() | (keys == "")).sum())
+def _unique_emails(emails: pd.Series, label: str) -> pa.Array:
+    """The emails as one Arrow string array; blanks and duplicates are refused with counts only."""
+    values = emails.array
+    if hasattr(values, "__arrow_array__"):
+        text = pa.chunked_array(values.__arrow_array__()).combine_chunks().cast(pa.large_string())
+    else:
+        text = pa.array(emails.to_numpy(dtype=object), type=pa.large_string(), from_pandas=True)
+    blank = text.null_count + int(pc.sum(pc.equal(text, "")).as_py() or 0)
     if blank:
         raise ValueError(f"diff_members: {label} has {blank} missing or blank email(s)")
-    if not keys.is_unique:
-        duplicated = int(keys.duplicated().sum())
+    duplicated = len(text) - pc.count_distinct(text).as_py()
+    if duplicated:
         raise ValueError(f"diff_members: {label} has {duplicated} duplicate email(s)")
-    return keys
+    return text

@@ -30,10 +30,10 @@ from ci_sendinblue.sendinblue.sync_diff import (
     attributes_hash,
     classify,
     departed,
+    email_positions,
     flag_hashes,
     hash_text,
     row_hashes,
-    unique_email_index,
 )
 from ci_sendinblue.sendinblue.sync_state import PHONE_KEY
 from ci_sendinblue.text import TEXT
@@ -89,9 +89,7 @@ def plan_sync(
     Hashes are compared as 64-bit integers (the stored text parsed once, vectorised); text is made only for
     the rows a run records."""
     raw = members.raw
-    emails = unique_email_index(raw[EMAIL], "current")
-    stored = unique_email_index(previous[EMAIL], "previous")
-    position = stored.get_indexer(emails)
+    position = email_positions(raw[EMAIL], previous[EMAIL])
     known = position >= 0
     stored_hash, stored_valid = _hashes_at(previous[ATTRIBUTES_HASH], position)
     same_raw = stored_valid & (stored_hash == raw_hashes)
@@ -130,7 +128,7 @@ def plan_sync(
         )
         contacts = _shape(members, raw.index, e164, withheld)
         by_values = state.assign(**{ATTRIBUTES_HASH: attributes_hash(contacts, members.attributes)})
-        diff = classify(by_values, previous, emails, stored, position)
+        diff = classify(by_values, previous, position)
         diff = SyncDiff(*(state.loc[part.index] for part in (diff.new, diff.changed, diff.unchanged)), diff.left)
     else:
         unchanged = stored_valid & (stored_hash == sent)
@@ -139,7 +137,7 @@ def plan_sync(
             new=current.loc[~known],
             changed=current.loc[known & ~unchanged],
             unchanged=current.loc[unchanged],
-            left=departed(stored, position),
+            left=departed(previous[EMAIL], position),
         )
 
     sending = diff.to_import.index

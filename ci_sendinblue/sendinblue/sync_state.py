@@ -56,6 +56,7 @@ from sqlalchemy.engine import Connection, Dialect, Engine
 
 from ci_sendinblue.sendinblue.contacts import EMAIL
 from ci_sendinblue.sendinblue.sync_diff import ATTRIBUTES_HASH, normalize_email_keys
+from ci_sendinblue.text import frame_from_arrow
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +96,14 @@ class ExportSummary:
     """Set by :meth:`SyncStateStore.record_run` for a run that left nothing pending; cleared by every other
     write, so it vouches that the state is exactly what that run left."""
     run_facts: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _ValidatedRows:
+    table: pa.Table
+    """Columns ``email`` (normalised), ``attributes_hash`` and ``phone_key``, as given."""
+    order: pa.UInt64Array
+    """The rows in email order (the order they are written in)."""
 
 
 class SyncStateStore:
@@ -200,8 +209,8 @@ class SyncStateStore:
         names = [EMAIL, ATTRIBUTES_HASH, *([PHONE_KEY] if phone_keys else [])]
         query = sa.select(*(self.state.c[n] for n in names)).where(self.state.c.export_name == export_name)
         with self._engine.connect() as conn:
-            rows = _fetch_all(conn, query)
-        return pd.DataFrame.from_records(rows, columns=names, coerce_float=False).astype(object)
+            table = _fetch_arrow(conn, query, names)
+        return frame_from_arrow(table)
 
     def summary(self, export_name: str) -> ExportSummary | None:
         """Last run info of one export, or None if nothing was ever recorded (or it was cleared)."""
@@ -221,13 +230,13 @@ class SyncStateStore:
         """Insert or update (hash, phone key, ``confirmed_at``) for members Brevo confirmed; returns the rows
         written. ``rows`` has ``email`` and ``attributes_hash``, and ``phone_key`` where the export sends SMS."""
         validated = self._validated(rows, confirmed_at)
-        if not validated.num_rows:
+        if not validated.table.num_rows:
             return 0
         with self._write() as conn:
             self._write_rows(conn, export_name, validated, confirmed_at, upsert=True)
             self._refresh_summary(conn, export_name, confirmed_at)
-        log.info("sync state %s: recorded %d confirmed upsert(s)", export_name, validated.num_rows)
-        return validated.num_rows
+        log.info("sync state %s: recorded %d confirmed upsert(s)", export_name, validated.table.num_rows)
+        return validated.table.num_rows
 
     def record_confirmed_removals(self, export_name: str, emails: Sequence[str] | pd.Series | pd.Index) -> int:
         """Forget members Brevo unlinked (or reported not in the list); returns how many were asked."""
@@ -253,11 +262,11 @@ class SyncStateStore:
         validated = self._validated(rows, confirmed_at)
         with self._write() as conn:
             conn.execute(sa.delete(self.state).where(self.state.c.export_name == export_name))
-            if validated.num_rows:
+            if validated.table.num_rows:
                 self._write_rows(conn, export_name, validated, confirmed_at, upsert=False)
-            self._refresh_summary(conn, export_name, confirmed_at if validated.num_rows else None)
-        log.info("sync state %s: replaced with %d member(s)", export_name, validated.num_rows)
-        return validated.num_rows
+            self._refresh_summary(conn, export_name, confirmed_at if validated.table.num_rows else None)
+        log.info("sync state %s: replaced with %d member(s)", export_name, validated.table.num_rows)
+        return validated.table.num_rows
 
     def record_run(
         self,
@@ -286,34 +295,38 @@ class SyncStateStore:
 
     # -- internals ---------------------------------------------------------------------------------------
 
-    def _validated(self, rows: pd.DataFrame, confirmed_at: datetime) -> pa.Table:
-        """Normalised emails, hashes and phone keys in email order, checked before any transaction opens
-        (counts only), as Arrow columns: a million rows are checked and sorted without a Python object each."""
+    def _validated(self, rows: pd.DataFrame, confirmed_at: datetime) -> _ValidatedRows:
+        """Normalised emails, hashes and phone keys, checked before any transaction opens (counts only), as
+        Arrow columns: a million rows are checked without a Python object each."""
         if confirmed_at.tzinfo is None:
             raise ValueError("confirmed_at must be timezone-aware")
         missing = [c for c in (EMAIL, ATTRIBUTES_HASH) if c not in rows.columns]
         if missing:
             raise KeyError(f"sync state rows lack columns {missing}")
         emails = _email_keys(rows[EMAIL])
-        hashes = _as_text(rows[ATTRIBUTES_HASH])
+        hashes = rows[ATTRIBUTES_HASH]
         blank = _count_blank(emails)
         if blank:
             raise ValueError(f"sync state rows have {blank} missing or blank email(s)")
-        no_hash = _count_blank(hashes)
+        no_hash = _count_blank(_as_text(hashes))
         if no_hash:
             raise ValueError(f"sync state rows have {no_hash} missing or blank hash(es)")
-        duplicated = len(emails) - pc.count_distinct(emails).as_py()
+        # Sorted once: duplicates are then neighbours (a hash table of a million emails would take 150 MB),
+        # and the rows are written in the primary key's order (see _write_rows).
+        order = pc.sort_indices(emails)
+        in_order = emails.take(order)
+        neighbours = pc.equal(in_order.slice(1), in_order.slice(0, max(len(in_order) - 1, 0)))
+        duplicated = int(pc.sum(neighbours).as_py() or 0)
+        del in_order
         if duplicated:
             raise ValueError(f"sync state rows have {duplicated} duplicate email(s)")
         keys = rows[PHONE_KEY] if PHONE_KEY in rows.columns else pd.Series(None, index=rows.index, dtype=object)
-        keys = _as_text(keys)
-        table = pa.table({EMAIL: emails, ATTRIBUTES_HASH: hashes, PHONE_KEY: keys})
-        # In email order: rows then arrive in the primary key's order, so the B-tree grows at a few places
-        # instead of being split all over (a million emails in random order took three times as long).
-        return table.take(pc.sort_indices(emails))
+        return _ValidatedRows(
+            pa.table({EMAIL: emails, ATTRIBUTES_HASH: _as_text(hashes), PHONE_KEY: _as_text(keys)}), order
+        )
 
     def _write_rows(
-        self, conn: Connection, export_name: str, rows: pa.Table, confirmed_at: datetime, *, upsert: bool
+        self, conn: Connection, export_name: str, rows: _ValidatedRows, confirmed_at: datetime, *, upsert: bool
     ) -> None:
         """Write ``rows`` (from :meth:`_validated`), ``batch_size`` rows a statement, inside ``conn``'s
         transaction. SQLite takes them as ``executemany`` of one prepared ``INSERT`` (its fastest bulk path, no
@@ -323,7 +336,11 @@ class SyncStateStore:
         insert = (sqlite.insert if self._is_sqlite else postgresql.insert)(self.state)
         stamp = self.state.c.confirmed_at.type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
         stamped = stamp(confirmed_at) if stamp else confirmed_at
-        for batch in rows.to_batches(max_chunksize=self.batch_size):
+        # In email order: rows then arrive in the primary key's order, so the B-tree grows at a few places
+        # instead of being split all over (a million emails in random order took three times as long). Each
+        # batch is taken in that order as it is written, never a sorted copy of every row.
+        for start in range(0, rows.table.num_rows, self.batch_size):
+            batch = rows.table.take(rows.order.slice(start, self.batch_size))
             columns = [batch.column(name).to_pylist() for name in (EMAIL, ATTRIBUTES_HASH, PHONE_KEY)]
             if self._is_sqlite:
                 statement = insert.values({name: sa.bindparam(name) for name in names})
@@ -424,20 +441,26 @@ def _count_blank(values: pa.StringArray) -> int:
     return values.null_count + int(pc.sum(pc.equal(values, "")).as_py() or 0)
 
 
-def _fetch_all(conn: Connection, query: sa.Select) -> list[tuple[Any, ...]]:
-    """Run ``query`` on the driver's own cursor: SQLAlchemy's per-row objects cost more than the database's
-    work for a million rows."""
+def _fetch_arrow(conn: Connection, query: sa.Select, names: list[str], batch_rows: int = 100_000) -> pa.Table:
+    """Run ``query`` (text columns ``names``) on the driver's own cursor, ``batch_rows`` rows at a time, each
+    batch turned into Arrow columns at once: SQLAlchemy's per-row objects cost more than the database's work
+    for a million rows, and a million rows of Python strings would take several times the memory."""
     compiled = query.compile(dialect=conn.dialect)
     if compiled.positional:
         parameters: Any = tuple(compiled.params[name] for name in compiled.positiontup or [])
     else:
         parameters = compiled.params
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    schema = pa.schema([(name, pa.large_string()) for name in names])
+    batches = []
     try:
         cursor.execute(str(compiled), parameters)
-        return cursor.fetchall()
+        while rows := cursor.fetchmany(batch_rows):
+            columns = zip(*rows, strict=True)
+            batches.append(pa.record_batch([pa.array(c, type=pa.large_string()) for c in columns], schema=schema))
     finally:
         cursor.close()
+    return pa.Table.from_batches(batches, schema=schema)
 
 
 def _configure_sqlite(engine: Engine) -> None:
