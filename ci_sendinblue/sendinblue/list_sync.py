@@ -33,6 +33,7 @@ from ci_sendinblue.sendinblue.reconcile import list_as_state
 from ci_sendinblue.sendinblue.sync_diff import ATTRIBUTES_HASH, SyncDiff
 from ci_sendinblue.sendinblue.sync_plan import SyncPlan, members_digest, plan_sync, raw_value_hashes
 from ci_sendinblue.sendinblue.sync_state import PHONE_KEY, ExportSummary, SyncStateStore
+from ci_sendinblue.text import TEXT
 
 
 class ListSyncConfig(dg.Config):
@@ -222,7 +223,8 @@ class ListSync:
         """The list as Brevo holds it, in the state's terms: members whose values Brevo already has get the
         hashes a run compares with; the others keep a hash of Brevo's values (no run's hash equals it)."""
         unchanged = plan.diff.unchanged[[EMAIL, ATTRIBUTES_HASH, PHONE_KEY]]
-        others = actual.loc[~actual[EMAIL].isin(unchanged[EMAIL])].assign(**{PHONE_KEY: None})
+        others = actual.loc[~actual[EMAIL].isin(unchanged[EMAIL])]
+        others = others.assign(**{PHONE_KEY: pd.Series(pd.NA, index=others.index, dtype=TEXT)})
         parts = [part for part in (unchanged, others[[EMAIL, ATTRIBUTES_HASH, PHONE_KEY]]) if len(part)]
         return pd.concat(parts, ignore_index=True) if parts else unchanged
 

@@ -91,8 +91,11 @@ def normalize_phones(phones: pd.Series, regions: pd.Series | str) -> tuple[pd.Se
         regions = regions.reindex(phones.index)
     else:
         regions = pd.Series(regions, index=phones.index)
-    phone_codes, phone_values = pd.factorize(phones.astype("string"), use_na_sentinel=False)
-    region_codes, region_values = pd.factorize(regions.astype("string"), use_na_sentinel=False)
+    # Factorized as Arrow text (no Python string per row); only the distinct values become Python strings.
+    arrow_text = pd.StringDtype("pyarrow")
+    phone_codes, phone_values = pd.factorize(phones.astype(arrow_text), use_na_sentinel=False)
+    region_codes, region_values = pd.factorize(regions.astype(arrow_text), use_na_sentinel=False)
+    phone_values, region_values = phone_values.astype("string"), region_values.astype("string")
     texts = pd.Series(phone_values).str.strip().str.replace(_LEADING_00, "+", regex=True)
     region_texts = pd.Series(region_values).str.strip().str.upper().fillna("")
     present = (texts.notna() & (texts != "")).to_numpy(dtype=bool)[phone_codes]

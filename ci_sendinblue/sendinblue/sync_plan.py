@@ -204,7 +204,8 @@ def _phone_keys(e164: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 
 def _shape(members: ExportMembers, rows: pd.Index, e164: pd.Series, withheld: np.ndarray) -> pd.DataFrame:
     """The contacts of ``rows`` as Brevo receives them (phones already parsed into ``e164``)."""
-    raw = members.raw.loc[rows]
+    everyone = len(rows) == len(members.raw) and rows.equals(members.raw.index)
+    raw = members.raw if everyone else members.raw.loc[rows]  # a full export shares the members' columns
     text = raw.drop(columns=[SMS]) if SMS in raw else raw
     contacts, _ = shape_contacts(text, None)
     if SMS in raw:
