@@ -239,12 +239,15 @@ def classify(current: pd.DataFrame, previous: pd.DataFrame, position: np.ndarray
     )
 
 
-def email_positions(current: pd.Series, previous: pd.Series) -> np.ndarray:
-    """Each current email's row in ``previous`` (-1 where it is not there), both sides checked unique and
-    without blanks (``ValueError`` with counts, never addresses). Arrow's ``index_in`` builds one C++ hash
-    table of the stored emails; a pandas Index would first make a Python string of every email."""
-    wanted = _unique_emails(current, "current")
-    stored = _unique_emails(previous, "previous")
+def email_positions(current: pd.Series, previous: pd.Series, *, checked: bool = True) -> np.ndarray:
+    """Each current email's row in ``previous`` (-1 where it is not there). Arrow's ``index_in`` builds one
+    C++ hash table of the stored emails; a pandas Index would first make a Python string of every email.
+
+    ``checked``: both sides are first refused if not unique or with blanks (``ValueError`` with counts, never
+    addresses), which costs two more hash tables; a caller whose sides are unique by construction (members
+    de-duplicated by email, a state keyed by email) passes ``False``."""
+    wanted = _unique_emails(current, "current") if checked else _email_text(current)
+    stored = _unique_emails(previous, "previous") if checked else _email_text(previous)
     if len(stored) == 0 or len(wanted) == 0:
         return np.full(len(wanted), -1, dtype=np.int64)
     return np.asarray(pc.index_in(wanted, value_set=stored).fill_null(-1), dtype=np.int64)
@@ -266,13 +269,16 @@ def _require_columns(frame: pd.DataFrame, label: str) -> None:
         raise KeyError(f"diff_members: {label} frame lacks columns {missing}")
 
 
-def _unique_emails(emails: pd.Series, label: str) -> pa.Array:
-    """The emails as one Arrow string array; blanks and duplicates are refused with counts only."""
+def _email_text(emails: pd.Series) -> pa.Array:
     values = emails.array
     if hasattr(values, "__arrow_array__"):
-        text = pa.chunked_array(values.__arrow_array__()).combine_chunks().cast(pa.large_string())
-    else:
-        text = pa.array(emails.to_numpy(dtype=object), type=pa.large_string(), from_pandas=True)
+        return pa.chunked_array(values.__arrow_array__()).combine_chunks().cast(pa.large_string())
+    return pa.array(emails.to_numpy(dtype=object), type=pa.large_string(), from_pandas=True)
+
+
+def _unique_emails(emails: pd.Series, label: str) -> pa.Array:
+    """The emails as one Arrow string array; blanks and duplicates are refused with counts only."""
+    text = _email_text(emails)
     blank = text.null_count + int(pc.sum(pc.equal(text, "")).as_py() or 0)
     if blank:
         raise ValueError(f"diff_members: {label} has {blank} missing or blank email(s)")

@@ -89,7 +89,9 @@ def plan_sync(
     Hashes are compared as 64-bit integers (the stored text parsed once, vectorised); text is made only for
     the rows a run records."""
     raw = members.raw
-    position = email_positions(raw[EMAIL], previous[EMAIL])
+    # Unique by construction: gather_members keeps one row per email; the state and Brevo's list (reconcile)
+    # are keyed by email.
+    position = email_positions(raw[EMAIL], previous[EMAIL], checked=False)
     known = position >= 0
     stored_hash, stored_valid = _hashes_at(previous[ATTRIBUTES_HASH], position)
     same_raw = stored_valid & (stored_hash == raw_hashes)
