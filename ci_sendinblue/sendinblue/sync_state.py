@@ -304,11 +304,11 @@ class SyncStateStore:
         if missing:
             raise KeyError(f"sync state rows lack columns {missing}")
         emails = _email_keys(rows[EMAIL])
-        hashes = rows[ATTRIBUTES_HASH]
+        hashes = _as_text(rows[ATTRIBUTES_HASH])
         blank = _count_blank(emails)
         if blank:
             raise ValueError(f"sync state rows have {blank} missing or blank email(s)")
-        no_hash = _count_blank(_as_text(hashes))
+        no_hash = _count_blank(hashes)
         if no_hash:
             raise ValueError(f"sync state rows have {no_hash} missing or blank hash(es)")
         # Sorted once: duplicates are then neighbours (a hash table of a million emails would take 150 MB),
@@ -321,9 +321,7 @@ class SyncStateStore:
         if duplicated:
             raise ValueError(f"sync state rows have {duplicated} duplicate email(s)")
         keys = rows[PHONE_KEY] if PHONE_KEY in rows.columns else pd.Series(None, index=rows.index, dtype=object)
-        return _ValidatedRows(
-            pa.table({EMAIL: emails, ATTRIBUTES_HASH: _as_text(hashes), PHONE_KEY: _as_text(keys)}), order
-        )
+        return _ValidatedRows(pa.table({EMAIL: emails, ATTRIBUTES_HASH: hashes, PHONE_KEY: _as_text(keys)}), order)
 
     def _write_rows(
         self, conn: Connection, export_name: str, rows: _ValidatedRows, confirmed_at: datetime, *, upsert: bool
