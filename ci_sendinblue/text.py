@@ -33,3 +33,12 @@ def frame_from_arrow(table: pa.Table, index_column: str | None = None) -> pd.Dat
     if index is not None:
         frame.index = pd.Index(np.asarray(index))
     return frame
+
+
+def arrow_text(values: pd.Series) -> pa.LargeStringArray:
+    """``values`` as one Arrow text array: the column's own buffers for :data:`TEXT` (no copy when it is in
+    one chunk), a conversion for anything else (missing values stay missing)."""
+    array = values.array
+    if hasattr(array, "__arrow_array__"):
+        return pa.chunked_array(array.__arrow_array__()).combine_chunks().cast(pa.large_string())
+    return pa.array(values.to_numpy(dtype=object), type=pa.large_string(), from_pandas=True)

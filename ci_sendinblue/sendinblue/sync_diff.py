@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ci_sendinblue.sendinblue.contacts import EMAIL
-from ci_sendinblue.text import TEXT
+from ci_sendinblue.text import TEXT, arrow_text
 
 ATTRIBUTES_HASH = "attributes_hash"
 
@@ -246,8 +246,8 @@ def email_positions(current: pd.Series, previous: pd.Series, *, checked: bool = 
     ``checked``: both sides are first refused if not unique or with blanks (``ValueError`` with counts, never
     addresses), which costs two more hash tables; a caller whose sides are unique by construction (members
     de-duplicated by email, a state keyed by email) passes ``False``."""
-    wanted = _unique_emails(current, "current") if checked else _email_text(current)
-    stored = _unique_emails(previous, "previous") if checked else _email_text(previous)
+    wanted = _unique_emails(current, "current") if checked else arrow_text(current)
+    stored = _unique_emails(previous, "previous") if checked else arrow_text(previous)
     if len(stored) == 0 or len(wanted) == 0:
         return np.full(len(wanted), -1, dtype=np.int64)
     return np.asarray(pc.index_in(wanted, value_set=stored).fill_null(-1), dtype=np.int64)
@@ -269,16 +269,9 @@ def _require_columns(frame: pd.DataFrame, label: str) -> None:
         raise KeyError(f"diff_members: {label} frame lacks columns {missing}")
 
 
-def _email_text(emails: pd.Series) -> pa.Array:
-    values = emails.array
-    if hasattr(values, "__arrow_array__"):
-        return pa.chunked_array(values.__arrow_array__()).combine_chunks().cast(pa.large_string())
-    return pa.array(emails.to_numpy(dtype=object), type=pa.large_string(), from_pandas=True)
-
-
 def _unique_emails(emails: pd.Series, label: str) -> pa.Array:
     """The emails as one Arrow string array; blanks and duplicates are refused with counts only."""
-    text = _email_text(emails)
+    text = arrow_text(emails)
     blank = text.null_count + int(pc.sum(pc.equal(text, "")).as_py() or 0)
     if blank:
         raise ValueError(f"diff_members: {label} has {blank} missing or blank email(s)")

@@ -16,6 +16,7 @@ member is normalised and compared by value, and the state is then rewritten in t
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,10 +37,13 @@ from ci_sendinblue.sendinblue.sync_diff import (
     row_hashes,
 )
 from ci_sendinblue.sendinblue.sync_state import PHONE_KEY
-from ci_sendinblue.text import TEXT
+from ci_sendinblue.text import TEXT, arrow_text
 
 REGION = "SMS region"
 """The phone region's place in the raw-value hash (a name no Brevo attribute can have: they are upper case)."""
+# Part of every members digest: a digest of another form never equals one of this form (the first run after
+# an upgrade compares member by member once, as it should).
+_DIGEST_VERSION = b"ci-sb-members-v2"
 _WITHHELD = "SMS withheld"
 
 
@@ -71,13 +75,20 @@ def members_digest(members: ExportMembers, raw_hashes: np.ndarray, *, context: s
     """One value for the whole ordered member list and ``context`` (the settings that decide what a run
     does with it): equal digests mean a run would send nothing and unlink nobody, given an untouched state.
 
-    Order counts (the shared-SMS rule keeps the first holder of a number), so each row is mixed with its
-    position; ``uint64`` sums wrap, which is what a digest wants."""
-    everywhere = np.ones(len(raw_hashes), dtype=bool)
-    rows = flag_hashes(raw_hashes ^ row_hashes(members.raw, [EMAIL]), everywhere, "member")
-    positions = flag_hashes(np.arange(len(rows), dtype=np.uint64), everywhere, "position")
-    total = np.array([(rows ^ positions).sum(dtype=np.uint64)], dtype=np.uint64)
-    return f"{len(rows)}:{int(flag_hashes(total, np.array([True]), context)[0]):016x}"
+    Order counts (the shared-SMS rule keeps the first holder of a number). BLAKE2b over the emails' Arrow
+    buffers (lengths and bytes, in order), the raw-value hashes in order and the context: exact, and without
+    a Python string per member (hashing the emails as Python strings took ~0.7 s of every run at 1M)."""
+    emails = arrow_text(members.raw[EMAIL])
+    offsets = np.frombuffer(emails.buffers()[1], dtype=np.int64)[emails.offset : emails.offset + len(emails) + 1]
+    digest = hashlib.blake2b(digest_size=16, person=_DIGEST_VERSION)
+    for part in (context.encode("utf-8"), len(emails).to_bytes(8, "little"), (offsets - offsets[0]).tobytes()):
+        digest.update(part)
+    if len(emails):
+        digest.update(memoryview(emails.buffers()[2])[int(offsets[0]) : int(offsets[-1])])
+    if emails.null_count:
+        digest.update(np.packbits(emails.is_valid().to_numpy(zero_copy_only=False)).tobytes())
+    digest.update(np.ascontiguousarray(raw_hashes, dtype=np.uint64).tobytes())
+    return f"{len(emails)}:{digest.hexdigest()}"
 
 
 def plan_sync(

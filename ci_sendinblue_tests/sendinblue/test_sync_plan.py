@@ -3,10 +3,12 @@ members, and the shared-SMS rule still sees every member (through the phone keys
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 import ci_sendinblue.sendinblue.contacts as contacts_module
@@ -161,6 +163,26 @@ def test_the_digest_changes_with_any_member_value_order_or_setting() -> None:
     assert digest(BASE.iloc[::-1].reset_index(drop=True)) != digest(BASE)
     assert digest(BASE.iloc[:2]) != digest(BASE)
     assert digest(BASE, "upsert") != digest(BASE)
+    renamed = BASE.copy()
+    renamed.loc[0, "Email"] = "ann.lee@example.com"  # same values, another contact
+    assert digest(renamed) != digest(BASE)
+    # Where one email ends and the next begins counts too, not only the bytes in order.
+    shifted = BASE.copy()
+    shifted["Email"] = ["a@example.comb", "@example.com", *BASE["Email"].iloc[2:]]
+    moved = BASE.copy()
+    moved["Email"] = ["a@example.com", "b@example.com", *BASE["Email"].iloc[2:]]
+    assert digest(shifted) != digest(moved)
+
+
+def test_the_digest_is_the_same_however_the_members_are_stored_in_memory() -> None:
+    members = gather_members({"vip": BASE}, MAPPING, phone_region_column="Country")
+    hashes = raw_value_hashes(members)
+    pieces = pa.chunked_array([pa.array(BASE["Email"].iloc[:1]), pa.array(BASE["Email"].iloc[1:])])
+    chunked = members.raw.assign(**{EMAIL: pd.Series(pd.arrays.ArrowStringArray(pieces), index=members.raw.index)})
+    as_objects = members.raw.assign(**{EMAIL: members.raw[EMAIL].astype(object)})
+    expected = members_digest(members, hashes, context="c")
+    for raw in (chunked, as_objects):
+        assert members_digest(dataclasses.replace(members, raw=raw), hashes, context="c") == expected
 
 
 def test_row_hashes_are_pinned() -> None:
