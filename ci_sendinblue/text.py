@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 TEXT = pd.StringDtype("pyarrow")
 
@@ -33,6 +34,17 @@ def frame_from_arrow(table: pa.Table, index_column: str | None = None) -> pd.Dat
     if index is not None:
         frame.index = pd.Index(np.asarray(index))
     return frame
+
+
+def value_offsets(array: pa.LargeStringArray | pa.LargeBinaryArray) -> np.ndarray:
+    """Where each value of ``array`` starts in its data buffer, and where the last ends (``len + 1`` int64s,
+    read in place): lets a caller slice or hash whole runs of values without a Python object per value."""
+    return np.frombuffer(array.buffers()[1], dtype=np.int64)[array.offset : array.offset + len(array) + 1]
+
+
+def count_blank(values: pa.StringArray | pa.LargeStringArray) -> int:
+    """Missing or empty values."""
+    return values.null_count + int(pc.sum(pc.equal(values, "")).as_py() or 0)
 
 
 def arrow_text(values: pd.Series) -> pa.LargeStringArray:

@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 from ci_sendinblue.privacy import mask_email
 from ci_sendinblue.sendinblue.contacts import EMAIL
 from ci_sendinblue.sendinblue.errors import ContactTooLarge
+from ci_sendinblue.text import value_offsets
 
 ENCODE_ROWS = 50_000
 
@@ -60,7 +61,7 @@ def import_bodies(
     carry_row = 0
     for chunk_row in range(0, len(contacts), ENCODE_ROWS):
         items = _items(contacts.iloc[chunk_row : chunk_row + ENCODE_ROWS], clear_empty_attributes)
-        sizes = np.diff(_offsets(items)) - 1
+        sizes = np.diff(value_offsets(items)) - 1
         too_large = np.flatnonzero(overhead + sizes > max_bytes)
         if len(too_large):
             row = chunk_row + int(too_large[0])
@@ -72,7 +73,7 @@ def import_bodies(
         if carry is not None:
             items, first_row = pa.concat_arrays([carry, items]), carry_row
         last_chunk = chunk_row + ENCODE_ROWS >= len(contacts)
-        offsets = _offsets(items)
+        offsets = value_offsets(items)
         data = items.buffers()[2]
         # Greedy, vectorised: a body [start, stop) weighs overhead + its items + one comma between each two.
         ends = offsets[1:] - offsets[0]
@@ -94,10 +95,6 @@ def _items(contacts: pd.DataFrame, clear_empty: bool) -> pa.LargeBinaryArray:
     items = pc.binary_join_element_wise(_encoded_contacts(contacts, clear_empty), ",", "")
     items = pa.array(items, type=pa.large_binary()) if isinstance(items, pa.ChunkedArray) else items
     return items.cast(pa.large_binary())
-
-
-def _offsets(items: pa.LargeBinaryArray) -> np.ndarray:
-    return np.frombuffer(items.buffers()[1], dtype=np.int64)[items.offset : items.offset + len(items) + 1]
 
 
 def _encoded_contacts(contacts: pd.DataFrame, clear_empty: bool) -> pa.StringArray:

@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ci_sendinblue.sendinblue.contacts import EMAIL
-from ci_sendinblue.text import TEXT, arrow_text
+from ci_sendinblue.text import TEXT, arrow_text, count_blank
 
 ATTRIBUTES_HASH = "attributes_hash"
 
@@ -272,7 +272,7 @@ def _require_columns(frame: pd.DataFrame, label: str) -> None:
 def _unique_emails(emails: pd.Series, label: str) -> pa.Array:
     """The emails as one Arrow string array; blanks and duplicates are refused with counts only."""
     text = arrow_text(emails)
-    blank = text.null_count + int(pc.sum(pc.equal(text, "")).as_py() or 0)
+    blank = count_blank(text)
     if blank:
         raise ValueError(f"diff_members: {label} has {blank} missing or blank email(s)")
     duplicated = len(text) - pc.count_distinct(text).as_py()

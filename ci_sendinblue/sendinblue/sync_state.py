@@ -56,7 +56,7 @@ from sqlalchemy.engine import Connection, Dialect, Engine
 
 from ci_sendinblue.sendinblue.contacts import EMAIL
 from ci_sendinblue.sendinblue.sync_diff import ATTRIBUTES_HASH, normalize_email_keys
-from ci_sendinblue.text import frame_from_arrow
+from ci_sendinblue.text import count_blank, frame_from_arrow
 
 log = logging.getLogger(__name__)
 
@@ -305,10 +305,10 @@ class SyncStateStore:
             raise KeyError(f"sync state rows lack columns {missing}")
         emails = _email_keys(rows[EMAIL])
         hashes = _as_text(rows[ATTRIBUTES_HASH])
-        blank = _count_blank(emails)
+        blank = count_blank(emails)
         if blank:
             raise ValueError(f"sync state rows have {blank} missing or blank email(s)")
-        no_hash = _count_blank(hashes)
+        no_hash = count_blank(hashes)
         if no_hash:
             raise ValueError(f"sync state rows have {no_hash} missing or blank hash(es)")
         # Sorted once: duplicates are then neighbours (a hash table of a million emails would take 150 MB),
@@ -432,11 +432,6 @@ def _as_text(values: pd.Series) -> pa.StringArray:
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         text = values.astype(object).map(lambda value: None if pd.isna(value) else str(value))
         return pa.array(text, type=pa.string(), from_pandas=True)
-
-
-def _count_blank(values: pa.StringArray) -> int:
-    """Missing or empty values."""
-    return values.null_count + int(pc.sum(pc.equal(values, "")).as_py() or 0)
 
 
 def _fetch_arrow(conn: Connection, query: sa.Select, names: list[str], batch_rows: int = 100_000) -> pa.Table:
