@@ -200,6 +200,24 @@ def test_writes_span_many_batches(open_store: Callable[..., SyncStateStore]) -> 
     assert len(store.load("newsletter")) == 50
 
 
+def test_a_state_larger_than_a_page_loads_back_exactly(open_store: Callable[..., SyncStateStore]) -> None:
+    """Loads come back in pages of concatenated values and byte lengths: values with commas, non-ASCII text
+    and missing phone keys on every page must come back as written, each with its own email."""
+    store = open_store(load_page_rows=3)
+    written = pd.DataFrame(
+        {
+            "email": [f"zoë.{i}@exämple.com" if i % 3 else f"p{i}@example.com" for i in range(20)],
+            "attributes_hash": [f"h,{i}" if i % 4 else "ß" * i for i in range(1, 21)],
+            "phone_key": [None if i % 2 else f"k{i}" for i in range(20)],
+        }
+    )
+    store.record_confirmed_upserts("newsletter", written, CONFIRMED)
+    store.record_confirmed_upserts("other", written.head(5), CONFIRMED)
+    loaded = store.load("newsletter", phone_keys=True).sort_values("email", ignore_index=True)
+    assert loaded.to_dict("records") == written.sort_values("email", ignore_index=True).to_dict("records")
+    assert len(store.load("other")) == 5
+
+
 # -- invalid input is refused before anything is written ------------------------------------------------------
 
 
