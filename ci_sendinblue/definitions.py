@@ -39,7 +39,8 @@ def build_definitions(settings: Settings) -> dg.Definitions:
             },
             "io_manager": ArrowFrames(),
             SYNC_STATE: SyncStateResource(
-                url=dg.EnvVar(settings.state.url_env) if settings.state.url_env else settings.state.url
+                url=dg.EnvVar(settings.state.url_env) if settings.state.url_env else settings.state.url,
+                local_copy=settings.state.local_copy,
             ),
         },
         jobs=[*build_export_jobs(settings), all_exports_job(settings)],

@@ -273,6 +273,11 @@ class StateSettings(StrictModel):
         pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
         description="Environment variable holding the URL, for one with a password (PostgreSQL).",
     )
+    local_copy: bool = Field(
+        default=True,
+        description="Keep a local Arrow copy of each export's state in the Dagster instance storage, used only "
+        "while its version equals the database's (fast incremental loads).",
+    )
 
     @model_validator(mode="after")
     def _one_source(self) -> StateSettings:

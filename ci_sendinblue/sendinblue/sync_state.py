@@ -24,7 +24,8 @@ Tables (SQLAlchemy Core, created if missing)::
         last_run_at       TIMESTAMP NULL,        -- UTC, when a run last completed (record_run)
         segment_counts    TEXT      NULL,        -- JSON {segment: member count} of that run (counts only)
         members_digest    TEXT      NULL,        -- digest of the members of that run, if it left nothing pending
-        run_facts         TEXT      NULL)        -- JSON counts of that run a run that changes nothing reports
+        run_facts         TEXT      NULL,        -- JSON counts of that run a run that changes nothing reports
+        state_version     VARCHAR(32) NULL)      -- random, new with every write of the members (state_cache)
 
 Columns added after a table was first created are added by ``ALTER TABLE`` when the store opens.
 
@@ -41,11 +42,13 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator, Mapping, Sequence
+import uuid
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import repeat
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -57,6 +60,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Dialect, Engine
 
 from ci_sendinblue.sendinblue.contacts import EMAIL
+from ci_sendinblue.sendinblue.state_cache import COLUMNS, StateCache, StateView
+from ci_sendinblue.sendinblue.state_cache import SCHEMA as CACHE_SCHEMA
 from ci_sendinblue.sendinblue.sync_diff import ATTRIBUTES_HASH, normalize_email_keys
 from ci_sendinblue.text import count_blank, frame_from_arrow
 
@@ -67,6 +72,7 @@ EXPORT_TABLE = "ci_sendinblue_sync_export"
 DEFAULT_BATCH_SIZE = 100_000
 DEFAULT_LOAD_PAGE_ROWS = 1_000_000
 PHONE_KEY = "phone_key"
+STATE_VERSION = "state_version"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
@@ -99,6 +105,8 @@ class ExportSummary:
     """Set by :meth:`SyncStateStore.record_run` for a run that left nothing pending; cleared by every other
     write, so it vouches that the state is exactly what that run left."""
     run_facts: dict[str, int] = field(default_factory=dict)
+    state_version: str | None = None
+    """Changed by every write of the export's members (see ``state_cache``)."""
 
 
 @dataclass(frozen=True)
@@ -115,6 +123,8 @@ class SyncStateStore:
     ``schema`` (PostgreSQL only) puts the tables in that schema, which must exist. Every write method runs in
     one transaction and writes in ``batch_size`` chunks with ``executemany``; SQLite write transactions
     start with ``BEGIN IMMEDIATE`` so concurrent writers queue on the busy timeout instead of failing.
+    ``cache_dir`` keeps a local Arrow copy of each export's state there, used while it provably equals the
+    database (``state_cache``).
     """
 
     def __init__(
@@ -125,6 +135,7 @@ class SyncStateStore:
         batch_size: int = DEFAULT_BATCH_SIZE,
         load_page_rows: int = DEFAULT_LOAD_PAGE_ROWS,
         engine_options: dict[str, Any] | None = None,
+        cache_dir: Path | None = None,
     ) -> None:
         if batch_size < 1 or load_page_rows < 1:
             raise ValueError("batch_size and load_page_rows must be positive")
@@ -161,8 +172,12 @@ class SyncStateStore:
             sa.Column("segment_counts", sa.Text(), nullable=True),
             sa.Column("members_digest", sa.Text(), nullable=True),
             sa.Column("run_facts", sa.Text(), nullable=True),
+            sa.Column(STATE_VERSION, sa.String(32), nullable=True),
         )
         self._create_tables()
+        namespace = f"{self._engine.url.render_as_string(hide_password=True)}|{schema or ''}"
+        self._cache = StateCache(cache_dir, namespace) if cache_dir is not None else None
+        self._views: dict[str, StateView] = {}
 
     # -- lifecycle ---------------------------------------------------------------------------------------
 
@@ -171,7 +186,8 @@ class SyncStateStore:
         return self._engine
 
     def dispose(self) -> None:
-        """Close pooled connections."""
+        """Close pooled connections and forget what this process knew of the state."""
+        self._views.clear()
         self._engine.dispose()
 
     def __enter__(self) -> SyncStateStore:
@@ -212,11 +228,28 @@ class SyncStateStore:
     def load(self, export_name: str, *, phone_keys: bool = False) -> pd.DataFrame:
         """The confirmed state of one export: columns ``email`` and ``attributes_hash`` (and ``phone_key``)."""
         names = [EMAIL, ATTRIBUTES_HASH, *([PHONE_KEY] if phone_keys else [])]
-        # One snapshot across the pages: a SQLite read transaction is one already; PostgreSQL needs asking.
+        # One snapshot for the version and the pages: a SQLite read transaction is one already; PostgreSQL
+        # needs asking.
         engine = self._engine if self._is_sqlite else self._engine.execution_options(isolation_level="REPEATABLE READ")
         with engine.connect() as conn:
-            table = _fetch_arrow(conn, self.state, export_name, names, self.load_page_rows)
-        return frame_from_arrow(table)
+            if self._cache is None:
+                table = _fetch_arrow(conn, self.state, export_name, names, self.load_page_rows)
+            else:
+                table = self._load_through_copy(conn, self._cache, export_name)
+        return frame_from_arrow(table.select(names))
+
+    def _load_through_copy(self, conn: Connection, cache: StateCache, export_name: str) -> pa.Table:
+        """The local copy if it is of the database's version; else the database, and the copy is rewritten
+        for the next run."""
+        version = self._version(conn, export_name)
+        table = cache.read(export_name, version) if version else None
+        if table is None:
+            table = _fetch_arrow(conn, self.state, export_name, list(COLUMNS), self.load_page_rows)
+            if version:
+                cache.write(export_name, StateView(version, table))
+        if version:
+            self._views[export_name] = StateView(version, table, written=True)
+        return table
 
     def summary(self, export_name: str) -> ExportSummary | None:
         """Last run info of one export, or None if nothing was ever recorded (or it was cleared)."""
@@ -239,8 +272,10 @@ class SyncStateStore:
         if not validated.table.num_rows:
             return 0
         with self._write() as conn:
+            before, after = self._version_before_write(conn, export_name), _new_version()
             self._write_rows(conn, export_name, validated, confirmed_at, upsert=True)
-            self._refresh_summary(conn, export_name, confirmed_at)
+            self._refresh_summary(conn, export_name, confirmed_at, state_version=after)
+        self._advance_view(export_name, before, lambda view: view.upserted(after, validated.table))
         log.info("sync state %s: recorded %d confirmed upsert(s)", export_name, validated.table.num_rows)
         return validated.table.num_rows
 
@@ -251,6 +286,7 @@ class SyncStateStore:
             return 0
         listed = keys.tolist()
         with self._write() as conn:
+            before, after = self._version_before_write(conn, export_name), _new_version()
             for start in range(0, len(listed), self.batch_size):
                 chunk = listed[start : start + self.batch_size]
                 conn.execute(
@@ -258,7 +294,9 @@ class SyncStateStore:
                         self.state.c.export_name == export_name, self.state.c[EMAIL].in_(self._rows_source([chunk]))
                     )
                 )
-            self._refresh_summary(conn, export_name, None)
+            self._refresh_summary(conn, export_name, None, state_version=after)
+        gone = pa.array(listed, type=pa.large_string())
+        self._advance_view(export_name, before, lambda view: view.without(after, gone))
         log.info("sync state %s: recorded %d confirmed removal(s)", export_name, len(listed))
         return len(listed)
 
@@ -266,11 +304,15 @@ class SyncStateStore:
         """Make ``rows`` the whole state of the export (reconcile, full refresh), in one transaction."""
         confirmed_at = confirmed_at or datetime.now(UTC)
         validated = self._validated(rows, confirmed_at)
+        after = _new_version()
         with self._write() as conn:
             conn.execute(sa.delete(self.state).where(self.state.c.export_name == export_name))
             if validated.table.num_rows:
                 self._write_rows(conn, export_name, validated, confirmed_at, upsert=False)
-            self._refresh_summary(conn, export_name, confirmed_at if validated.table.num_rows else None)
+            last = confirmed_at if validated.table.num_rows else None
+            self._refresh_summary(conn, export_name, last, state_version=after)
+        # The new state is exactly these rows, whatever it was before.
+        self._views[export_name] = StateView(after, validated.table.select(COLUMNS).cast(CACHE_SCHEMA))
         log.info("sync state %s: replaced with %d member(s)", export_name, validated.table.num_rows)
         return validated.table.num_rows
 
@@ -298,8 +340,44 @@ class SyncStateStore:
                 members_digest=members_digest,
                 facts={str(k): int(v) for k, v in (facts or {}).items()},
             )
+        self._keep_copy(export_name)
 
     # -- internals ---------------------------------------------------------------------------------------
+
+    def _version(self, conn: Connection, export_name: str) -> str | None:
+        query = sa.select(self.exports.c[STATE_VERSION]).where(self.exports.c.export_name == export_name)
+        return conn.execute(query).scalar_one_or_none()
+
+    def _version_before_write(self, conn: Connection, export_name: str) -> str | None:
+        """Inside a write transaction, before writing: the state's version (locked until the commit), ``""``
+        for an export never written (no summary and no rows), None when unknown (a database written by an
+        earlier version of this package)."""
+        query = sa.select(self.exports.c[STATE_VERSION]).where(self.exports.c.export_name == export_name)
+        row = conn.execute(query.with_for_update()).one_or_none()
+        if row is not None:
+            return row[0]
+        members = sa.select(sa.func.count()).select_from(self.state).where(self.state.c.export_name == export_name)
+        return "" if conn.execute(members).scalar_one() == 0 else None
+
+    def _advance_view(self, export_name: str, before: str | None, change: Callable[[StateView], StateView]) -> None:
+        """After a committed write: what this process knows of the state follows it only if it knew the state
+        the write started from (nobody else wrote in between)."""
+        view = self._views.pop(export_name, None)
+        if self._cache is None or before is None:
+            return
+        if before == "":
+            view = StateView("", CACHE_SCHEMA.empty_table())
+        if view is not None and view.version == before:
+            self._views[export_name] = change(view)
+
+    def _keep_copy(self, export_name: str) -> None:
+        """At the end of a run: write the local copy of the state this run left, if this process knows it
+        (once per run, not per write: a full export writes its members in a dozen transactions)."""
+        view = self._views.get(export_name)
+        if self._cache is None or view is None or view.written:
+            return
+        self._cache.write(export_name, view)
+        self._views[export_name] = view.saved()
 
     def _validated(self, rows: pd.DataFrame, confirmed_at: datetime) -> _ValidatedRows:
         """Normalised emails, hashes and phone keys, checked before any transaction opens (counts only), as
@@ -391,6 +469,7 @@ class SyncStateStore:
         segment_counts: dict[str, int] | None = None,
         members_digest: str | None = None,
         facts: dict[str, int] | None = None,
+        state_version: str | None = None,
     ) -> None:
         """Recount members and move ``last_confirmed_at`` forward, inside the caller's transaction. The members
         digest is cleared unless given: only :meth:`record_run` vouches for the state as a whole."""
@@ -416,10 +495,16 @@ class SyncStateStore:
             values["segment_counts"] = json.dumps(segment_counts, sort_keys=True)
         if facts is not None:
             values["run_facts"] = json.dumps(facts, sort_keys=True)
+        if state_version is not None:
+            values[STATE_VERSION] = state_version
         if previous is None:
             conn.execute(sa.insert(self.exports), values)
         else:
             conn.execute(sa.update(self.exports).where(self.exports.c.export_name == export_name), values)
+
+
+def _new_version() -> str:
+    return uuid.uuid4().hex
 
 
 def _email_keys(emails: pd.Series) -> pa.StringArray:

@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -29,7 +30,7 @@ class StateBackend:
     url: str
     schema: str | None
 
-    def open(self, **options: int) -> SyncStateStore:
+    def open(self, **options: Any) -> SyncStateStore:
         return SyncStateStore(self.url, schema=self.schema, **options)
 
 
@@ -67,7 +68,7 @@ def open_store(state_backend: StateBackend) -> Iterator[Callable[..., SyncStateS
     """Opens stores on the test's backend and disposes them all at the end."""
     opened: list[SyncStateStore] = []
 
-    def _open(**options: int) -> SyncStateStore:
+    def _open(**options: Any) -> SyncStateStore:
         store = state_backend.open(**options)
         opened.append(store)
         return store
