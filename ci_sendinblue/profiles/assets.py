@@ -6,7 +6,7 @@ import pandas as pd
 from ci_sendinblue.config.models import ProfilesSettings
 from ci_sendinblue.profiles.checks import KEY_CHECK
 from ci_sendinblue.profiles.sources import ProfilesFileError, read_profiles, unavailable_reason
-from ci_sendinblue.text import TEXT
+from ci_sendinblue.text import TEXT, duplicated_values, rows_where
 
 CUSTOMER_PROFILES = dg.AssetKey("customer_profiles")
 
@@ -41,9 +41,9 @@ def build_customer_profiles(profiles: ProfilesSettings) -> dg.AssetsDefinition:
             ) from None
         keys = frame[profiles.key].astype(TEXT).str.strip()
         missing = keys.isna() | (keys == "")
-        duplicated = keys.duplicated(keep=False) & ~missing
+        duplicated = pd.Series(duplicated_values(keys), index=keys.index) & ~missing
         refused = missing | duplicated
-        kept = (frame.loc[~refused] if refused.any() else frame).copy(deep=False)
+        kept = rows_where(frame, ~refused) if refused.any() else frame.copy(deep=False)
         kept[profiles.key] = keys[~refused]
         if refused.any():
             context.log.warning(

@@ -14,6 +14,7 @@ from ci_sendinblue.segments.checks import REJECTED_SHARE_CHECK
 from ci_sendinblue.segments.emails import normalize_emails
 from ci_sendinblue.segments.rules import evaluate
 from ci_sendinblue.segments.schemas import segment_members_schema
+from ci_sendinblue.text import rows_where
 
 
 def segment_key(name: str) -> dg.AssetKey:
@@ -43,10 +44,10 @@ def build_segment_asset(name: str, segment: SegmentSettings, settings: Settings)
     )
     def _segment(context: dg.AssetExecutionContext, customer_profiles: pd.DataFrame):
         selected = evaluate(segment.where, customer_profiles)
-        matched = customer_profiles if selected.all() else customer_profiles.loc[selected]
+        matched = customer_profiles if selected.all() else rows_where(customer_profiles, selected)
         emails, reasons = normalize_emails(matched[email_column])
         refused = reasons.notna()
-        members = (matched.loc[~refused] if refused.any() else matched).copy(deep=False)
+        members = rows_where(matched, ~refused) if refused.any() else matched.copy(deep=False)
         members[email_column] = emails[~refused]
         rejected = matched.loc[refused]
         sample = [

@@ -1,0 +1,46 @@
+"""The Arrow shortcuts for frames of text give exactly what pandas' own operations give."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ci_sendinblue.text import TEXT, duplicated_values, rows_where
+
+
+def test_rows_where_equals_loc_for_every_kind_of_column() -> None:
+    frame = pd.DataFrame(
+        {
+            "Email": pd.array(["a@example.com", None, "zoë@example.org", "d@example.com"], dtype=TEXT),
+            "Score": [1.5, None, 3.0, 4.0],
+            "Visits": pd.array([1, None, 3, 4], dtype="Int64"),
+            "Since": pd.to_datetime(["2020-01-01", None, "2021-06-30", "2022-01-01"]),
+            "Tier": pd.Categorical(["gold", "silver", None, "gold"]),
+        },
+        index=[10, 42, 7, 3],
+    )
+    keep = np.array([True, False, True, False])
+    pd.testing.assert_frame_equal(rows_where(frame, keep), frame.loc[keep])
+    pd.testing.assert_frame_equal(rows_where(frame, ~keep), frame.loc[~keep])
+
+
+def test_rows_where_leaves_the_original_frame_untouched() -> None:
+    frame = pd.DataFrame({"Email": pd.array(["a@example.com", "b@example.com"], dtype=TEXT)})
+    kept = rows_where(frame, np.array([True, False]))
+    kept["Email"] = pd.array(["changed@example.com"], dtype=TEXT)
+    assert frame["Email"].tolist() == ["a@example.com", "b@example.com"]
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        pd.Series(["a", "b", "a", None, None, "", ""], dtype=TEXT),
+        pd.Series([], dtype=TEXT),
+        pd.Series([None, None], dtype=TEXT),
+        pd.Series(["x", "y", "x"], dtype=object),
+    ],
+)
+def test_duplicated_values_flags_every_occurrence_of_a_repeated_present_value(values: pd.Series) -> None:
+    expected = (values.duplicated(keep=False) & values.notna()).to_numpy(dtype=bool)
+    assert duplicated_values(values).tolist() == expected.tolist()
