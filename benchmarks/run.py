@@ -790,6 +790,11 @@ def main(argv: list[str] | None = None) -> int:
                 for key in SCENARIOS:
                     if key == "c_1pct_changed":
                         place("changed")
+                    if key != "a_full":
+                        # One floor beside every scenario: on this shared machine the same floor takes 4.3 s or
+                        # 6.1 s from one minute to the next, so three samples per session were not enough.
+                        floors.append(measure_floor(current))
+                        print(f"[{repetition}/{args.repeat}] floor {floors[-1]['seconds']:.2f} s", flush=True)
                     run = run_job(defs, instance, emulator_pid)
                     run["repetition"] = repetition
                     runs[key].append(run)
