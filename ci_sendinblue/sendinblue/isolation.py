@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import chain
 
@@ -47,63 +46,47 @@ def import_isolating_refused(
     """Import ``rows``; split every process that did not take all its contacts, until each refused contact
     stands alone or ``budget`` extra imports are spent.
 
-    ``confirm`` receives the rows of each process Brevo completed cleanly, as soon as it is known, so work done
-    survives a later failure of the run. It runs on one background thread, in the order the processes finish,
-    while the others are still awaited: recording a million confirmed contacts takes seconds that waiting on
-    Brevo then hides. Every round waits for its records, and a failed record fails the run (after the records
-    already queued). ``budget_setting`` is the key path of ``budget``, named when it runs out.
+    ``confirm`` receives, after each round, the rows of the processes Brevo completed cleanly, so work done
+    survives a later failure of the run. ``budget_setting`` is the key path of ``budget``, named when it runs
+    out.
     """
     report = ImportReport()
     pending = [rows] if not rows.empty else []
-    recording: list[Future[None]] = []
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ci-sendinblue-state") as recorder:
-
-        def record(outcome: ImportOutcome) -> None:
-            if outcome.clean:
-                recording.append(recorder.submit(confirm, rows.loc[outcome.emails.index]))
-
-        while pending:
-            outcomes = writer.import_all(chain.from_iterable(bodies(frame) for frame in pending), record)
-            for recorded in recording:
-                recorded.result()
-            recording.clear()
-            release_unused_memory()  # the packed bodies and the recorded rows are gone
-            report.outcomes.extend(outcomes)
-            pending = _isolation_round(rows, outcomes, report, budget, log, mask)
-            budget -= len(pending)
+    while pending:
+        outcomes = writer.import_all(chain.from_iterable(bodies(frame) for frame in pending))
+        release_unused_memory()  # the packed bodies are gone; recording the state needs room
+        report.outcomes.extend(outcomes)
+        confirm(_confirmed_rows(rows, [outcome.emails.index for outcome in outcomes if outcome.clean]))
+        pending = []
+        for outcome in (o for o in outcomes if not o.clean):
+            if len(outcome.emails) == 1:
+                report.rejected.extend(outcome.emails.tolist())
+                log.warning(
+                    f"import process {outcome.process_id} {outcome.outcome_text} for a single contact "
+                    f"({masked_sample(outcome.emails, mask=mask)[0]}): rejected"
+                )
+            elif budget >= 2:
+                budget -= 2
+                half = len(outcome.emails) // 2
+                log.warning(
+                    f"import process {outcome.process_id} {outcome.outcome_text} "
+                    f"({len(outcome.emails)} contacts): retrying as two imports to isolate the refused ones"
+                )
+                labels = outcome.emails.index
+                pending.extend(rows.loc[part] for part in (labels[:half], labels[half:]))
+            else:
+                report.unresolved.append(outcome)
     _raise_unless_progress(report, budget_setting)
     return report
 
 
-def _isolation_round(
-    rows: pd.DataFrame,
-    outcomes: list[ImportOutcome],
-    report: ImportReport,
-    budget: int,
-    log: logging.Logger | logging.LoggerAdapter,
-    mask: bool,
-) -> list[pd.DataFrame]:
-    """The halves to import next for every process that did not take all its contacts (two per process, while
-    ``budget`` lasts); single refused contacts are reported, processes beyond the budget left unresolved."""
-    pending: list[pd.DataFrame] = []
-    for outcome in (o for o in outcomes if not o.clean):
-        if len(outcome.emails) == 1:
-            report.rejected.extend(outcome.emails.tolist())
-            log.warning(
-                f"import process {outcome.process_id} {outcome.outcome_text} for a single contact "
-                f"({masked_sample(outcome.emails, mask=mask)[0]}): rejected"
-            )
-        elif budget - len(pending) >= 2:
-            half = len(outcome.emails) // 2
-            log.warning(
-                f"import process {outcome.process_id} {outcome.outcome_text} "
-                f"({len(outcome.emails)} contacts): retrying as two imports to isolate the refused ones"
-            )
-            labels = outcome.emails.index
-            pending.extend(rows.loc[part] for part in (labels[:half], labels[half:]))
-        else:
-            report.unresolved.append(outcome)
-    return pending
+def _confirmed_rows(rows: pd.DataFrame, labels: list[pd.Index]) -> pd.DataFrame:
+    """The rows of the cleanly completed imports, found by label (every import clean: all of ``rows``)."""
+    if not labels:
+        return rows.iloc[:0]
+    if sum(len(part) for part in labels) == len(rows):
+        return rows
+    return rows.loc[labels[0].append(labels[1:])]
 
 
 def _raise_unless_progress(report: ImportReport, budget_setting: str) -> None:

@@ -86,23 +86,14 @@ class ListWriter:
             )
         return found
 
-    def import_all(
-        self, bodies: Iterable[ImportBody], on_finished: Callable[[ImportOutcome], None] | None = None
-    ) -> list[ImportOutcome]:
-        """Start every import, then wait for each; the caller decides what a failed process means.
-        ``on_finished`` hears of each process as soon as it is known to have finished, while the others are
-        still awaited."""
+    def import_all(self, bodies: Iterable[ImportBody]) -> list[ImportOutcome]:
+        """Start every import, then wait for each; the caller decides what a failed process means."""
         started: list[tuple[int, pd.Series]] = []
         for body in bodies:
             process_id = self.client.import_contacts(body.body)
             self._log(f"import process {process_id} started ({len(body.emails)} contacts, {len(body.body)} bytes)")
             started.append((process_id, body.emails))
-        outcomes = []
-        for process_id, emails in started:
-            outcomes.append(ImportOutcome(process_id, emails, self.wait(process_id)))
-            if on_finished is not None:
-                on_finished(outcomes[-1])
-        return outcomes
+        return [ImportOutcome(pid, emails, self.wait(pid)) for pid, emails in started]
 
     def members(self) -> Iterator[dict]:
         """Every contact in the list as Brevo has it, 500 per request."""
