@@ -22,6 +22,7 @@ from ci_sendinblue.sendinblue.client import (
 from ci_sendinblue.sendinblue.errors import ImportsFailed, UnknownAttributes
 from ci_sendinblue.sendinblue.imports import ImportBody
 from ci_sendinblue.sendinblue.policies import PollPolicy
+from ci_sendinblue.sendinblue.read_ahead import read_ahead
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,7 @@ class ListWriter:
     def import_all(self, bodies: Iterable[ImportBody]) -> list[ImportOutcome]:
         """Start every import, then wait for each; the caller decides what a failed process means."""
         started: list[tuple[int, pd.Series]] = []
-        for body in bodies:
+        for body in read_ahead(bodies):  # the next body is packed while this one is sent
             process_id = self.client.import_contacts(body.body)
             self._log(f"import process {process_id} started ({len(body.emails)} contacts, {len(body.body)} bytes)")
             started.append((process_id, body.emails))
