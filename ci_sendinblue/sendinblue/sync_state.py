@@ -507,22 +507,24 @@ def _new_version() -> str:
     return uuid.uuid4().hex
 
 
-def _email_keys(emails: pd.Series) -> pa.StringArray:
+def _email_keys(emails: pd.Series) -> pa.LargeStringArray:
     """:func:`normalize_email_keys` as an Arrow array; pure-ASCII columns (what the segments' email rule lets
     through) are trimmed and lower-cased by Arrow's kernels, anything else by the same Python rule."""
     text = _as_text(emails)
     if pc.all(pc.fill_null(pc.string_is_ascii(text), True)).as_py():
         return pc.ascii_lower(pc.ascii_trim_whitespace(text))
-    return pa.array(normalize_email_keys(emails), type=pa.string(), from_pandas=True)
+    return pa.array(normalize_email_keys(emails), type=pa.large_string(), from_pandas=True)
 
 
-def _as_text(values: pd.Series) -> pa.StringArray:
-    """``values`` as stored: text as is, anything else as its ``str``; missing stays missing."""
+def _as_text(values: pd.Series) -> pa.LargeStringArray:
+    """``values`` as stored: text as is, anything else as its ``str``; missing stays missing. Arrow-backed
+    text (what the plan hands over) is shared, not copied: the rows a full export records stay in memory
+    until the end of the run as the local copy of the state."""
     try:
-        return pa.array(values, type=pa.string(), from_pandas=True)
+        return pa.array(values, type=pa.large_string(), from_pandas=True)
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         text = values.astype(object).map(lambda value: None if pd.isna(value) else str(value))
-        return pa.array(text, type=pa.string(), from_pandas=True)
+        return pa.array(text, type=pa.large_string(), from_pandas=True)
 
 
 def _fetch_arrow(conn: Connection, table: sa.Table, export_name: str, names: list[str], page_rows: int) -> pa.Table:
