@@ -60,7 +60,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Dialect, Engine
 
 from ci_sendinblue.sendinblue.contacts import EMAIL
-from ci_sendinblue.sendinblue.state_cache import COLUMNS, StateCache, StateView
+from ci_sendinblue.sendinblue.state_cache import COLUMNS, StateCache, upserted, without
 from ci_sendinblue.sendinblue.state_cache import SCHEMA as CACHE_SCHEMA
 from ci_sendinblue.sendinblue.sync_diff import ATTRIBUTES_HASH, normalize_email_keys
 from ci_sendinblue.text import count_blank, frame_from_arrow
@@ -177,7 +177,6 @@ class SyncStateStore:
         self._create_tables()
         namespace = f"{self._engine.url.render_as_string(hide_password=True)}|{schema or ''}"
         self._cache = StateCache(cache_dir, namespace) if cache_dir is not None else None
-        self._views: dict[str, StateView] = {}
 
     # -- lifecycle ---------------------------------------------------------------------------------------
 
@@ -186,8 +185,7 @@ class SyncStateStore:
         return self._engine
 
     def dispose(self) -> None:
-        """Close pooled connections and forget what this process knew of the state."""
-        self._views.clear()
+        """Close pooled connections."""
         self._engine.dispose()
 
     def __enter__(self) -> SyncStateStore:
@@ -246,9 +244,7 @@ class SyncStateStore:
         if table is None:
             table = _fetch_arrow(conn, self.state, export_name, list(COLUMNS), self.load_page_rows)
             if version:
-                cache.write(export_name, StateView(version, table))
-        if version:
-            self._views[export_name] = StateView(version, table, written=True)
+                cache.write(export_name, version, table)
         return table
 
     def summary(self, export_name: str) -> ExportSummary | None:
@@ -275,7 +271,7 @@ class SyncStateStore:
             before, after = self._version_before_write(conn, export_name), _new_version()
             self._write_rows(conn, export_name, validated, confirmed_at, upsert=True)
             self._refresh_summary(conn, export_name, confirmed_at, state_version=after)
-        self._advance_view(export_name, before, lambda view: view.upserted(after, validated.table))
+        self._advance_copy(export_name, before, after, lambda state: upserted(state, validated.table))
         log.info("sync state %s: recorded %d confirmed upsert(s)", export_name, validated.table.num_rows)
         return validated.table.num_rows
 
@@ -296,7 +292,7 @@ class SyncStateStore:
                 )
             self._refresh_summary(conn, export_name, None, state_version=after)
         gone = pa.array(listed, type=pa.large_string())
-        self._advance_view(export_name, before, lambda view: view.without(after, gone))
+        self._advance_copy(export_name, before, after, lambda state: without(state, gone))
         log.info("sync state %s: recorded %d confirmed removal(s)", export_name, len(listed))
         return len(listed)
 
@@ -312,7 +308,7 @@ class SyncStateStore:
             last = confirmed_at if validated.table.num_rows else None
             self._refresh_summary(conn, export_name, last, state_version=after)
         # The new state is exactly these rows, whatever it was before.
-        self._views[export_name] = StateView(after, validated.table.select(COLUMNS).cast(CACHE_SCHEMA))
+        self._advance_copy(export_name, "", after, lambda state: upserted(state, validated.table))
         log.info("sync state %s: replaced with %d member(s)", export_name, validated.table.num_rows)
         return validated.table.num_rows
 
@@ -340,7 +336,6 @@ class SyncStateStore:
                 members_digest=members_digest,
                 facts={str(k): int(v) for k, v in (facts or {}).items()},
             )
-        self._keep_copy(export_name)
 
     # -- internals ---------------------------------------------------------------------------------------
 
@@ -359,25 +354,19 @@ class SyncStateStore:
         members = sa.select(sa.func.count()).select_from(self.state).where(self.state.c.export_name == export_name)
         return "" if conn.execute(members).scalar_one() == 0 else None
 
-    def _advance_view(self, export_name: str, before: str | None, change: Callable[[StateView], StateView]) -> None:
-        """After a committed write: what this process knows of the state follows it only if it knew the state
-        the write started from (nobody else wrote in between)."""
-        view = self._views.pop(export_name, None)
+    def _advance_copy(
+        self, export_name: str, before: str | None, after: str, change: Callable[[pa.Table], pa.Table]
+    ) -> None:
+        """After a committed write from version ``before`` (read under the write lock) to ``after``: the copy
+        of ``after`` is ``change`` of the state at ``before``, when that is known: an empty state, or a copy
+        stamped ``before`` (a copy only ever holds exactly the state of its stamp). Otherwise no copy claims
+        ``after``, and the next load reads the database. The state lives on disk between writes,
+        memory-mapped when read, so a run holds no second copy of a million members."""
         if self._cache is None or before is None:
             return
-        if before == "":
-            view = StateView("", CACHE_SCHEMA.empty_table())
-        if view is not None and view.version == before:
-            self._views[export_name] = change(view)
-
-    def _keep_copy(self, export_name: str) -> None:
-        """At the end of a run: write the local copy of the state this run left, if this process knows it
-        (once per run, not per write: a full export writes its members in a dozen transactions)."""
-        view = self._views.get(export_name)
-        if self._cache is None or view is None or view.written:
-            return
-        self._cache.write(export_name, view)
-        self._views[export_name] = view.saved()
+        state = CACHE_SCHEMA.empty_table() if before == "" else self._cache.read(export_name, before)
+        if state is not None:
+            self._cache.write(export_name, after, change(state))
 
     def _validated(self, rows: pd.DataFrame, confirmed_at: datetime) -> _ValidatedRows:
         """Normalised emails, hashes and phone keys, checked before any transaction opens (counts only), as
