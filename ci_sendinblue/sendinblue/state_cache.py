@@ -36,8 +36,11 @@ SCHEMA = pa.schema([(name, pa.large_string()) for name in COLUMNS])
 
 def upserted(state: pa.Table, rows: pa.Table) -> pa.Table:
     """``state`` after inserting or updating ``rows`` (unique emails)."""
+    added = rows.select(COLUMNS).cast(SCHEMA)
+    if state.num_rows == 0:  # a first export: no lookup table of a million emails (70 MB) to find nothing
+        return added
     kept = state.filter(pc.invert(pc.is_in(state["email"], value_set=rows["email"])))
-    return pa.concat_tables([kept, rows.select(COLUMNS).cast(SCHEMA)])
+    return pa.concat_tables([kept, added])
 
 
 def without(state: pa.Table, emails: pa.Array) -> pa.Table:
