@@ -22,6 +22,7 @@ import hashlib
 import logging
 import os
 import tempfile
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pyarrow as pa
@@ -34,18 +35,26 @@ COLUMNS = ("email", "attributes_hash", "phone_key")
 SCHEMA = pa.schema([(name, pa.large_string()) for name in COLUMNS])
 
 
-def upserted(state: pa.Table, rows: pa.Table) -> pa.Table:
-    """``state`` after inserting or updating ``rows`` (unique emails)."""
-    added = rows.select(COLUMNS).cast(SCHEMA)
-    if state.num_rows == 0:  # a first export: no lookup table of a million emails (70 MB) to find nothing
-        return added
-    kept = state.filter(pc.invert(pc.is_in(state["email"], value_set=rows["email"])))
-    return pa.concat_tables([kept, added])
+_PIECE_ROWS = 65_536
+"""Rows filtered and written at a time: a rewrite never holds a filtered copy of the whole state."""
 
 
-def without(state: pa.Table, emails: pa.Array) -> pa.Table:
-    """``state`` after deleting the members ``emails``."""
-    return state.filter(pc.invert(pc.is_in(state["email"], value_set=emails)))
+def upserted(state: pa.Table, rows: pa.Table) -> Iterator[pa.Table]:
+    """``state`` after inserting or updating ``rows`` (unique emails), in pieces."""
+    if state.num_rows:  # a first export: no lookup table of a million emails (70 MB) to find nothing
+        yield from _kept(state, rows["email"])
+    yield rows.select(COLUMNS).cast(SCHEMA)
+
+
+def without(state: pa.Table, emails: pa.Array) -> Iterator[pa.Table]:
+    """``state`` after deleting the members ``emails``, in pieces."""
+    yield from _kept(state, emails)
+
+
+def _kept(state: pa.Table, emails: pa.Array | pa.ChunkedArray) -> Iterator[pa.Table]:
+    keep = pc.invert(pc.is_in(state["email"], value_set=emails))
+    for start in range(0, state.num_rows, _PIECE_ROWS):
+        yield state.slice(start, _PIECE_ROWS).filter(keep.slice(start, _PIECE_ROWS))
 
 
 class StateCache:
@@ -78,9 +87,10 @@ class StateCache:
             return None
         return table.replace_schema_metadata(None)
 
-    def write(self, export_name: str, version: str, table: pa.Table) -> bool:
-        """Replace the copy atomically (a reader sees the old file or the new one, never a partial one). A
-        failure only costs the next run a database load, so it is logged and answered False, not raised."""
+    def write(self, export_name: str, version: str, pieces: pa.Table | Iterable[pa.Table]) -> bool:
+        """Replace the copy with ``pieces`` (written in order) atomically: a reader sees the old file or the
+        new one, never a partial one. A failure only costs the next run a database load, so it is logged and
+        answered False, not raised."""
         path = self.path(export_name)
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
@@ -89,7 +99,8 @@ class StateCache:
                 with os.fdopen(descriptor, "wb") as sink:
                     schema = SCHEMA.with_metadata({VERSION_KEY: version.encode()})
                     with pa.ipc.new_file(sink, schema) as writer:
-                        writer.write_table(table.cast(SCHEMA))
+                        for piece in [pieces] if isinstance(pieces, pa.Table) else pieces:
+                            writer.write_table(piece.cast(SCHEMA))
                 os.replace(temporary, path)
             except BaseException:
                 Path(temporary).unlink(missing_ok=True)

@@ -43,7 +43,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -177,6 +177,9 @@ class SyncStateStore:
         self._create_tables()
         namespace = f"{self._engine.url.render_as_string(hide_password=True)}|{schema or ''}"
         self._cache = StateCache(cache_dir, namespace) if cache_dir is not None else None
+        self._loaded: dict[str, tuple[str, pa.Table]] = {}
+        """Per export, the last state loaded and its version: the caller holds that table anyway, and the
+        next write rewrites the copy from it instead of mapping the copy a second time."""
 
     # -- lifecycle ---------------------------------------------------------------------------------------
 
@@ -186,6 +189,7 @@ class SyncStateStore:
 
     def dispose(self) -> None:
         """Close pooled connections."""
+        self._loaded.clear()
         self._engine.dispose()
 
     def __enter__(self) -> SyncStateStore:
@@ -245,6 +249,8 @@ class SyncStateStore:
             table = _fetch_arrow(conn, self.state, export_name, list(COLUMNS), self.load_page_rows)
             if version:
                 cache.write(export_name, version, table)
+        if version:
+            self._loaded[export_name] = (version, table)
         return table
 
     def summary(self, export_name: str) -> ExportSummary | None:
@@ -355,16 +361,23 @@ class SyncStateStore:
         return "" if conn.execute(members).scalar_one() == 0 else None
 
     def _advance_copy(
-        self, export_name: str, before: str | None, after: str, change: Callable[[pa.Table], pa.Table]
+        self, export_name: str, before: str | None, after: str, change: Callable[[pa.Table], Iterable[pa.Table]]
     ) -> None:
         """After a committed write from version ``before`` (read under the write lock) to ``after``: the copy
         of ``after`` is ``change`` of the state at ``before``, when that is known: an empty state, or a copy
         stamped ``before`` (a copy only ever holds exactly the state of its stamp). Otherwise no copy claims
         ``after``, and the next load reads the database. The state lives on disk between writes,
-        memory-mapped when read, so a run holds no second copy of a million members."""
+        memory-mapped when read, and is rewritten piece by piece, so a run holds no second copy of a million
+        members."""
+        loaded = self._loaded.pop(export_name, None)
         if self._cache is None or before is None:
             return
-        state = CACHE_SCHEMA.empty_table() if before == "" else self._cache.read(export_name, before)
+        if before == "":
+            state: pa.Table | None = CACHE_SCHEMA.empty_table()
+        elif loaded is not None and loaded[0] == before:
+            state = loaded[1]
+        else:
+            state = self._cache.read(export_name, before)
         if state is not None:
             self._cache.write(export_name, after, change(state))
 

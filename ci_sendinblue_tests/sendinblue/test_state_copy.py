@@ -115,6 +115,31 @@ def test_removals_updates_and_replacement_keep_the_copy_equal_to_the_database(
     assert reads == []
 
 
+def test_a_copy_rewritten_in_pieces_and_without_a_load_first_equals_the_database(
+    with_copy: Callable[[], SyncStateStore], database: SyncStateStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rewrites go a few rows at a time; a writer that did not load starts from the copy on disk."""
+    monkeypatch.setattr("ci_sendinblue.sendinblue.state_cache._PIECE_ROWS", 2)
+    first_run(with_copy())
+    writer = with_copy()  # no load: the copy of the version it starts from is read from disk
+    writer.record_confirmed_upserts(
+        "newsletter", rows(("b@example.com", "h2b", None), ("e@example.com", "h5", "k5")), CONFIRMED
+    )
+    writer.record_confirmed_removals("newsletter", ["c@example.com"])
+    reader = with_copy()
+    with state_reads(reader) as reads:
+        assert (
+            content(reader)
+            == content(database)
+            == [
+                ("a@example.com", "h1", "k1"),
+                ("b@example.com", "h2b", None),
+                ("e@example.com", "h5", "k5"),
+            ]
+        )
+    assert reads == []
+
+
 def test_a_copy_is_not_used_once_another_writer_changed_the_state(
     with_copy: Callable[[], SyncStateStore], database: SyncStateStore
 ) -> None:
