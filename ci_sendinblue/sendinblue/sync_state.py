@@ -345,16 +345,17 @@ class SyncStateStore:
 
     # -- internals ---------------------------------------------------------------------------------------
 
+    def _version_query(self, export_name: str) -> sa.Select:
+        return sa.select(self.exports.c[STATE_VERSION]).where(self.exports.c.export_name == export_name)
+
     def _version(self, conn: Connection, export_name: str) -> str | None:
-        query = sa.select(self.exports.c[STATE_VERSION]).where(self.exports.c.export_name == export_name)
-        return conn.execute(query).scalar_one_or_none()
+        return conn.execute(self._version_query(export_name)).scalar_one_or_none()
 
     def _version_before_write(self, conn: Connection, export_name: str) -> str | None:
         """Inside a write transaction, before writing: the state's version (locked until the commit), ``""``
         for an export never written (no summary and no rows), None when unknown (a database written by an
         earlier version of this package)."""
-        query = sa.select(self.exports.c[STATE_VERSION]).where(self.exports.c.export_name == export_name)
-        row = conn.execute(query.with_for_update()).one_or_none()
+        row = conn.execute(self._version_query(export_name).with_for_update()).one_or_none()
         if row is not None:
             return row[0]
         members = sa.select(sa.func.count()).select_from(self.state).where(self.state.c.export_name == export_name)
@@ -520,8 +521,7 @@ def _email_keys(emails: pd.Series) -> pa.LargeStringArray:
 
 def _as_text(values: pd.Series) -> pa.LargeStringArray:
     """``values`` as stored: text as is, anything else as its ``str``; missing stays missing. Arrow-backed
-    text (what the plan hands over) is shared, not copied: the rows a full export records stay in memory
-    until the end of the run as the local copy of the state."""
+    text (what the plan hands over) is shared, not copied."""
     try:
         return pa.array(values, type=pa.large_string(), from_pandas=True)
     except (pa.ArrowInvalid, pa.ArrowTypeError):
