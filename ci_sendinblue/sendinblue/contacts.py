@@ -17,7 +17,7 @@ import pandas as pd
 
 from ci_sendinblue.sendinblue.mapping import FieldMapping
 from ci_sendinblue.sendinblue.phones import normalize_phones
-from ci_sendinblue.text import TEXT
+from ci_sendinblue.text import TEXT, rows_where
 
 SMS = "SMS"
 EMAIL = "email"
@@ -72,8 +72,14 @@ def gather_members(
     """
     columns = list(dict.fromkeys([*mapping.columns, *([phone_region_column] if phone_region_column else [])]))
     parts = [frame[columns] for frame in segments.values()]
-    union = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
-    unique = union.drop_duplicates(subset=mapping.email, keep="first").reset_index(drop=True)
+    if len(parts) == 1:
+        union = parts[0].reset_index(drop=True)  # shares the segment's columns (memory-mapped): no copy
+    else:
+        union = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
+    repeated = union[mapping.email].duplicated(keep="first").to_numpy(dtype=bool)
+    # Without repeats (one segment, or segments that do not overlap) the union is kept as it is: filtering
+    # would copy every mapped column, ~130 MB for a million members.
+    unique = rows_where(union, ~repeated).reset_index(drop=True) if repeated.any() else union
     raw = pd.DataFrame({EMAIL: unique[mapping.email].astype(TEXT)}, index=unique.index)
     for attribute, column in mapping.attributes.items():
         raw[attribute] = _as_text(unique[column])

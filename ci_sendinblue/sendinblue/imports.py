@@ -93,7 +93,8 @@ def _items(contacts: pd.DataFrame, clear_empty: bool) -> pa.LargeBinaryArray:
     """Each contact's JSON object followed by a comma, in one contiguous Arrow buffer: a body is then one
     slice of that buffer (minus its last comma), with no Python object per contact."""
     items = pc.binary_join_element_wise(_encoded_contacts(contacts, clear_empty), ",", "")
-    items = pa.array(items, type=pa.large_binary()) if isinstance(items, pa.ChunkedArray) else items
+    if isinstance(items, pa.ChunkedArray):  # columns shared with a segment file keep its record batches
+        items = items.combine_chunks()
     return items.cast(pa.large_binary())
 
 

@@ -130,3 +130,27 @@ def test_a_contact_too_large_in_a_later_chunk_is_named_masked(monkeypatch) -> No
     monkeypatch.setattr("ci_sendinblue.sendinblue.imports.ENCODE_ROWS", 10)
     with pytest.raises(ContactTooLarge, match=r"the contact p\*+@example\.com alone takes \d+ bytes"):
         list(import_bodies(frame, list_id=12, max_bytes=4096))
+
+
+def test_columns_in_several_arrow_chunks_pack_the_same_bodies() -> None:
+    """A segment read back from its Arrow file holds each column in several chunks (one per record batch);
+    the members share those columns uncopied when no email repeats, and must pack exactly as one chunk does."""
+    import pyarrow as pa
+
+    frame = contacts(2500)
+    chunked = pd.DataFrame(
+        {
+            name: pd.arrays.ArrowStringArray(
+                pa.chunked_array(
+                    [
+                        pa.array(frame[name].iloc[start : start + 700], type=pa.large_string())
+                        for start in (0, 700, 1400, 2100)
+                    ]
+                )
+            )
+            for name in frame.columns
+        }
+    )
+    assert chunked["FIRSTNAME"].array._pa_array.num_chunks == 4
+    whole = list(import_bodies(frame.astype("string[pyarrow]"), list_id=12, max_bytes=6000))
+    assert [b.body for b in import_bodies(chunked, list_id=12, max_bytes=6000)] == [b.body for b in whole]

@@ -194,3 +194,33 @@ def test_row_hashes_are_pinned() -> None:
 
 
 PINNED = [13287771621596287204, 17634594897581675703, 17396146724629180518]
+
+
+def test_a_segment_in_several_arrow_chunks_plans_digests_and_packs_as_one_chunk() -> None:
+    """A segment read back from its Arrow file holds each column in record-batch chunks, which the members
+    share uncopied when no email repeats: everything downstream must come out as from one chunk."""
+    from ci_sendinblue.sendinblue.imports import import_bodies
+
+    rows = [(f"p{i}@example.com", None if i % 4 == 0 else f"Name{i}", f"+1206555{i:04d}") for i in range(900)]
+    whole = segment(*rows, country="US").astype("string[pyarrow]")
+
+    def in_chunks(column: pd.Series) -> pd.Series:
+        parts = [pa.array(column.iloc[start : start + 250], type=pa.large_string()) for start in range(0, 900, 250)]
+        return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array(parts)), index=column.index)
+
+    chunked = whole.apply(in_chunks)
+    assert chunked["Email"].array.__arrow_array__().num_chunks == 4
+    outcomes = []
+    for frame in (whole, chunked):
+        members = gather_members({"vip": frame}, MAPPING, phone_region_column="Country")
+        hashes = raw_value_hashes(members)
+        planned = plan_sync(members, hashes, NO_STATE)
+        bodies = [
+            b.body
+            for b in import_bodies(
+                planned.to_import.drop(columns=[ATTRIBUTES_HASH, PHONE_KEY]), list_id=3, max_bytes=8000
+            )
+        ]
+        outcomes.append((members_digest(members, hashes, context="x"), records(planned.to_import), bodies))
+    assert outcomes[0] == outcomes[1]
+    assert len(outcomes[0][2]) > 1
