@@ -54,7 +54,7 @@ def import_isolating_refused(
     pending = [rows] if not rows.empty else []
     while pending:
         outcomes = writer.import_all(chain.from_iterable(bodies(frame) for frame in pending))
-        release_unused_memory()  # the packed bodies are gone; recording the state needs room
+        release_unused_memory(collect_cycles=True)  # the packed bodies are gone; recording the state needs room
         report.outcomes.extend(outcomes)
         confirm(_confirmed_rows(rows, [outcome.emails.index for outcome in outcomes if outcome.clean]))
         pending = []

@@ -124,6 +124,7 @@ class ListSync:
             assert summary is not None
             return self._unchanged(members, summary, digest, writer)
 
+        release_unused_memory(collect_cycles=True)  # a run with work to do: room for the plan and the write
         previous = self._previous_state(writer, members.attributes)
         plan = plan_sync(members, raw_hashes, previous, by_value=self.options.reconcile)
         release_unused_memory()  # the planning columns are gone; packing the bodies needs room
