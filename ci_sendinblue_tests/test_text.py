@@ -41,6 +41,23 @@ def test_rows_where_leaves_the_original_frame_untouched() -> None:
         pd.Series(["x", "y", "x"], dtype=object),
     ],
 )
-def test_duplicated_values_flags_every_occurrence_of_a_repeated_present_value(values: pd.Series) -> None:
+@pytest.mark.parametrize("hashed_up_to", [1_000, 0], ids=["hash table", "ranks"])
+def test_duplicated_values_flags_every_occurrence_of_a_repeated_present_value(
+    values: pd.Series, hashed_up_to: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("ci_sendinblue.text._HASHED_UP_TO", hashed_up_to)
     expected = (values.duplicated(keep=False) & values.notna()).to_numpy(dtype=bool)
     assert duplicated_values(values).tolist() == expected.tolist()
+
+
+def test_both_ways_of_finding_duplicates_agree_on_a_large_shuffled_column(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(7)
+    keys = rng.integers(0, 40_000, size=50_000)
+    values = pd.Series([None if k % 97 == 0 else f"CUST-{k:06d}" for k in keys], dtype=TEXT)
+    found = []
+    for hashed_up_to in (10**9, 0):
+        monkeypatch.setattr("ci_sendinblue.text._HASHED_UP_TO", hashed_up_to)
+        found.append(duplicated_values(values))
+    expected = (values.duplicated(keep=False) & values.notna()).to_numpy(dtype=bool)
+    assert found[0].tolist() == found[1].tolist() == expected.tolist()
+    assert 0 < expected.sum() < len(values)
