@@ -18,7 +18,9 @@ address" rule (what an ``<input type=email>`` accepts) narrowed by what mail sys
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.compute as pc
 
 from ci_sendinblue.text import TEXT, arrow_text
@@ -34,23 +36,40 @@ SPECIAL_USE_TLDS = frozenset({"arpa", "invalid", "local", "localhost", "onion", 
 MISSING = "missing email"
 TOO_LONG = "email longer than 254 characters (or 64 before the @)"
 MALFORMED = "not a valid email address"
+_REASONS = pa.array([MISSING, TOO_LONG, MALFORMED], type=pa.large_string())
 
 
 def normalize_emails(emails: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Normalised addresses and, per row, why the address is refused (missing where it is valid)."""
-    stripped = emails.astype(TEXT).str.strip()
-    text = stripped.str.lower()
-    empty = text.isna() | (text == "")
-    local_length = text.str.find("@")
-    too_long = (text.str.len() > MAX_LENGTH) | (local_length > MAX_LOCAL_LENGTH)
-    malformed = ~text.str.fullmatch(EMAIL_PATTERN).fillna(False).astype(bool)
+    """Normalised addresses and, per row, why the address is refused (missing where it is valid).
+
+    Written with Arrow's kernels on one array throughout: the same steps through pandas' ``.str`` methods
+    and nullable booleans took 0.67 s per million addresses, a third of it converting between them."""
+    stripped = pc.utf8_trim_whitespace(arrow_text(emails.astype(TEXT)))
     # Checked before lower-casing too: Unicode case mapping can turn a non-ASCII letter into ASCII ones
     # ("İ" lower-cases to "i" and a combining dot), which must not make a different mailbox out of it.
     # (Arrow's ASCII test reads the bytes; the equivalent regular expression took five times as long.)
-    ascii_only = pc.fill_null(pc.string_is_ascii(arrow_text(stripped)), True).to_numpy(zero_copy_only=False)
-    malformed |= ~ascii_only
-    special_use = r"\.(?:" + "|".join(sorted(SPECIAL_USE_TLDS)) + r")$"
-    malformed |= text.str.contains(special_use, regex=True).fillna(False).astype(bool)
-    reason = pd.Series(pd.NA, index=emails.index, dtype=TEXT)
-    reason = reason.mask(malformed, MALFORMED).mask(too_long.fillna(False), TOO_LONG).mask(empty, MISSING)
-    return text, reason
+    ascii_only = _flags(pc.string_is_ascii(stripped), missing=True)
+    all_ascii = bool(ascii_only.all())
+    # On ASCII text the byte-wise kernels give exactly what the Unicode ones do, in a fraction of the time.
+    text = pc.ascii_lower(stripped) if all_ascii else pc.utf8_lower(stripped)
+    length = pc.binary_length(text) if all_ascii else pc.utf8_length(text)
+    empty = _flags(pc.equal(text, ""), missing=True)
+    too_long = _flags(pc.greater(length, MAX_LENGTH))
+    # Only an address longer than the local part's limit can have too long a local part: look for the @ in
+    # those alone (searching every address took 50 ms per million).
+    long = np.flatnonzero(_flags(pc.greater(length, MAX_LOCAL_LENGTH)))
+    too_long[long] |= _flags(pc.greater(pc.find_substring(text.take(long), "@"), MAX_LOCAL_LENGTH))
+    malformed = ~_flags(pc.match_substring_regex(text, f"^(?:{EMAIL_PATTERN})$")) | ~ascii_only
+    for tld in sorted(SPECIAL_USE_TLDS):
+        malformed |= _flags(pc.ends_with(text, f".{tld}"))
+    codes = np.select([empty, too_long, malformed], [0, 1, 2], default=3).astype(np.int8)
+    reason = pa.DictionaryArray.from_arrays(pa.array(codes, mask=codes == 3), _REASONS).dictionary_decode()
+    return (
+        pd.Series(pd.arrays.ArrowStringArray(text), index=emails.index, name=emails.name),
+        pd.Series(pd.arrays.ArrowStringArray(reason.cast(pa.large_string())), index=emails.index),
+    )
+
+
+def _flags(values: pa.ChunkedArray | pa.Array, *, missing: bool = False) -> np.ndarray:
+    """A boolean Arrow result as a NumPy mask, missing values counted as ``missing``."""
+    return pc.fill_null(values, missing).to_numpy(zero_copy_only=False)
