@@ -3,6 +3,7 @@
 import warnings
 
 import dagster as dg
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 from dagster_pandera import pandera_schema_to_dagster_type
@@ -46,14 +47,20 @@ def build_segment_asset(name: str, segment: SegmentSettings, settings: Settings)
         selected = evaluate(segment.where, customer_profiles)
         matched = customer_profiles if selected.all() else rows_where(customer_profiles, selected)
         emails, reasons = normalize_emails(matched[email_column])
-        refused = reasons.notna()
-        members = rows_where(matched, ~refused) if refused.any() else matched.copy(deep=False)
-        members[email_column] = emails[~refused]
-        rejected = matched.loc[refused]
+        refused = reasons.notna().to_numpy(dtype=bool)
+        normalised = matched.copy(deep=False)
+        normalised[email_column] = emails
+        # One filter over every column, the normalised emails included; the refused rows are few, so they
+        # are read by position rather than copied out of the profiles.
+        members = rows_where(normalised, ~refused) if refused.any() else normalised
+        rejected = np.flatnonzero(refused)
         sample = [
             f"row {index + 1}: {mask_email(value) if mask else value} ({reason})"
             for index, value, reason in zip(
-                rejected.index[:10], rejected[email_column][:10], reasons[refused][:10], strict=True
+                matched.index[rejected[:10]],
+                matched[email_column].iloc[rejected[:10]],
+                reasons.iloc[rejected[:10]],
+                strict=True,
             )
         ]
         if len(rejected):
