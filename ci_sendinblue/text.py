@@ -71,6 +71,9 @@ def duplicated_values(values: pd.Series) -> np.ndarray:
         return (values.duplicated(keep=False) & values.notna()).to_numpy(dtype=bool)
     text = arrow_text(values)
     present = text.is_valid().to_numpy(zero_copy_only=False)
+    if len(text) <= _HASHED_UP_TO and len(pc.unique(text)) - bool(text.null_count) == len(text) - text.null_count:
+        # Nothing repeats, the usual answer: Arrow's ``unique`` tells in half the time of the encoding below.
+        return np.zeros(len(text), dtype=bool)
     if len(text) > _HASHED_UP_TO:
         ranks = pc.rank(text, sort_keys="ascending", tiebreaker="min").to_numpy()
         return present & (np.bincount(ranks)[ranks] > 1)

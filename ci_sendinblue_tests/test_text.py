@@ -38,6 +38,8 @@ def test_rows_where_leaves_the_original_frame_untouched() -> None:
         pd.Series(["a", "b", "a", None, None, "", ""], dtype=TEXT),
         pd.Series([], dtype=TEXT),
         pd.Series([None, None], dtype=TEXT),
+        pd.Series(["a", None, "b", None, ""], dtype=TEXT),
+        pd.Series(["a", "A", "a "], dtype=TEXT),
         pd.Series(["x", "y", "x"], dtype=object),
     ],
 )

@@ -107,7 +107,9 @@ def _read_csv_with_arrow(path: Path) -> pd.DataFrame | None:
             path,
             parse_options=pa_csv.ParseOptions(newlines_in_values=True),
             convert_options=pa_csv.ConvertOptions(
-                column_types=dict.fromkeys(names, pa.string()),
+                # Large strings straight from the parser: the frame's text type, with no cast copying
+                # every column's offsets (about 0.1 s and 100 MB per million profiles of a dozen columns).
+                column_types=dict.fromkeys(names, pa.large_string()),
                 null_values=[""],
                 strings_can_be_null=True,
                 quoted_strings_can_be_null=True,
