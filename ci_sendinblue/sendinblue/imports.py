@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 from ci_sendinblue.privacy import mask_email
 from ci_sendinblue.sendinblue.contacts import EMAIL
 from ci_sendinblue.sendinblue.errors import ContactTooLarge
-from ci_sendinblue.text import value_offsets
+from ci_sendinblue.text import arrow_text, value_offsets
 
 ENCODE_ROWS = 50_000
 
@@ -92,40 +92,52 @@ def import_bodies(
 def _items(contacts: pd.DataFrame, clear_empty: bool) -> pa.LargeBinaryArray:
     """Each contact's JSON object followed by a comma, in one contiguous Arrow buffer: a body is then one
     slice of that buffer (minus its last comma), with no Python object per contact."""
-    items = pc.binary_join_element_wise(_encoded_contacts(contacts, clear_empty), ",", "")
+    items = _joined(_encoded_contacts(contacts, clear_empty), ",", "")
     if isinstance(items, pa.ChunkedArray):  # columns shared with a segment file keep its record batches
         items = items.combine_chunks()
     return items.cast(pa.large_binary())
 
 
-def _encoded_contacts(contacts: pd.DataFrame, clear_empty: bool) -> pa.StringArray:
+def _encoded_contacts(contacts: pd.DataFrame, clear_empty: bool) -> pa.LargeStringArray:
     """One JSON object per contact, ``{"email":...,"attributes":{...}}``, built column by column with
     Arrow's string kernels instead of a dict and a ``json.dumps`` per row; a missing attribute is left out
-    (or sent as "" with ``clear_empty``)."""
+    (or sent as "" with ``clear_empty``). Each attribute is quoted and named in the same pass."""
     attributes = [c for c in contacts.columns if c != EMAIL]
     parts = []
     for attribute in attributes:
-        values = contacts[attribute]
+        values = _json_text(contacts[attribute])
         if clear_empty:
-            values = values.astype(object).where(values.notna(), "")
-        parts.append(pc.binary_join_element_wise(json.dumps(attribute) + ":", _json_strings(values), ""))
-    joined = pc.binary_join_element_wise(*parts, ",", null_handling="skip") if parts else pa.repeat("", len(contacts))
-    return pc.binary_join_element_wise('{"email":', _json_strings(contacts[EMAIL]), ',"attributes":{', joined, "}}", "")
+            values = pc.fill_null(values, "")
+        parts.append(_joined(json.dumps(attribute) + ':"', values, '"', ""))
+    joined = _joined(*parts, ",", null_handling="skip") if parts else pa.repeat(_large(""), len(contacts))
+    return _joined('{"email":"', _json_text(contacts[EMAIL]), '","attributes":{', joined, "}}", "")
 
 
-def _json_strings(values: pd.Series) -> pa.StringArray:
-    """Each value as a JSON string literal (missing stays null), UTF-8 kept as is (``ensure_ascii=False``).
+def _joined(*parts: str | pa.Array, null_handling: str = "emit_null") -> pa.LargeStringArray:
+    """Arrow's element-wise join (the last part is the separator), text literals as large strings."""
+    values = [_large(part) if isinstance(part, str) else part for part in parts]
+    return pc.binary_join_element_wise(*values, null_handling=null_handling)
 
-    Backslashes and quotes are escaped by Arrow; the rare value with a control character (a newline in a
-    name) goes through ``json.dumps``, so every value is encoded exactly as the standard library would."""
-    text = pa.array(values, type=pa.string(), from_pandas=True)
+
+def _large(text: str) -> pa.Scalar:
+    return pa.scalar(text, type=pa.large_string())
+
+
+def _json_text(values: pd.Series) -> pa.LargeStringArray:
+    """Each value as the inside of a JSON string literal (missing stays null), UTF-8 kept as is
+    (``ensure_ascii=False``).
+
+    Most columns hold nothing to escape, which one pass tells; otherwise backslashes and quotes are escaped
+    by Arrow, and the rare value with a control character (a newline in a name) goes through
+    ``json.dumps``, so every value is encoded exactly as the standard library would."""
+    text = arrow_text(values)
+    if not pc.any(pc.match_substring_regex(text, r'["\\\x00-\x1f]')).as_py():
+        return text
     escaped = pc.replace_substring(pc.replace_substring(text, "\\", "\\\\"), '"', '\\"')
-    quoted = pc.binary_join_element_wise('"', escaped, '"', "")
-    control = pc.fill_null(pc.match_substring_regex(text, "[\\x00-\\x1f]"), False)
+    control = pc.fill_null(pc.match_substring_regex(text, r"[\x00-\x1f]"), False)
     if not pc.any(control).as_py():
-        return quoted
-    rows = np.flatnonzero(control.to_numpy(zero_copy_only=False))
-    literals = quoted.to_pylist()
-    for row in rows:
-        literals[row] = json.dumps(text[row].as_py(), ensure_ascii=False)
-    return pa.array(literals, type=pa.string())
+        return escaped
+    literals = escaped.to_pylist()
+    for row in np.flatnonzero(control.to_numpy(zero_copy_only=False)):
+        literals[row] = json.dumps(text[row].as_py(), ensure_ascii=False)[1:-1]
+    return pa.array(literals, type=pa.large_string())

@@ -76,7 +76,8 @@ def test_a_contact_larger_than_the_limit_is_refused_with_a_masked_email():
         list(import_bodies(frame, list_id=1, max_bytes=2048))
 
 
-def test_every_text_arrives_exactly_as_the_standard_json_encoder_writes_it() -> None:
+@pytest.mark.parametrize("clear_empty", [False, True])
+def test_every_text_arrives_exactly_as_the_standard_json_encoder_writes_it(clear_empty: bool) -> None:
     """Bodies are built by column with Arrow; they must equal what json.dumps gives, byte for byte."""
     tricky = ['Say "hi"', "back\\slash", "Mary\nAnn", "tab\there", "bell\x07", "Zoë 葵 🙂", "", '\\"', "\u2028"]
     frame = pd.DataFrame(
@@ -86,10 +87,17 @@ def test_every_text_arrives_exactly_as_the_standard_json_encoder_writes_it() -> 
             "LASTNAME": [None, *tricky[:-1]],
         }
     )
-    [body] = import_bodies(frame, list_id=3, max_bytes=1_000_000)
+    [body] = import_bodies(frame, list_id=3, max_bytes=1_000_000, clear_empty_attributes=clear_empty)
     expected = [
         json.dumps(
-            {"email": e, "attributes": {k: v for k, v in (("FIRSTNAME", f), ("LASTNAME", la)) if v is not None}},
+            {
+                "email": e,
+                "attributes": {
+                    k: "" if v is None else v
+                    for k, v in (("FIRSTNAME", f), ("LASTNAME", la))
+                    if v is not None or clear_empty
+                },
+            },
             ensure_ascii=False,
             separators=(",", ":"),
         )
@@ -154,3 +162,12 @@ def test_columns_in_several_arrow_chunks_pack_the_same_bodies() -> None:
     assert chunked["FIRSTNAME"].array._pa_array.num_chunks == 4
     whole = list(import_bodies(frame.astype("string[pyarrow]"), list_id=12, max_bytes=6000))
     assert [b.body for b in import_bodies(chunked, list_id=12, max_bytes=6000)] == [b.body for b in whole]
+
+
+def test_quotes_and_backslashes_without_control_characters_are_escaped_as_json_does() -> None:
+    names = ['O"Neil', "back\\slash", "plain", None]
+    frame = pd.DataFrame({"email": [f"q{i}@example.com" for i in range(4)], "FIRSTNAME": names})
+    [body] = import_bodies(frame, list_id=3, max_bytes=1_000_000)
+    sent = json.loads(body.body)["jsonBody"]
+    assert [item["attributes"].get("FIRSTNAME") for item in sent] == names
+    assert '"FIRSTNAME":"O\\"Neil"' in body.body.decode()
