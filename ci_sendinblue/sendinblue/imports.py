@@ -109,7 +109,10 @@ def _encoded_contacts(contacts: pd.DataFrame, clear_empty: bool) -> pa.LargeStri
         if clear_empty:
             values = pc.fill_null(values, "")
         parts.append(_joined(json.dumps(attribute) + ':"', values, '"', ""))
-    joined = _joined(*parts, ",", null_handling="skip") if parts else pa.repeat(_large(""), len(contacts))
+    if len(parts) > 1:
+        joined = _joined(*parts, ",", null_handling="skip")
+    else:  # Arrow's join of ONE array with "skip" drops its missing rows instead of joining nothing
+        joined = pc.fill_null(parts[0], "") if parts else pa.repeat(_large(""), len(contacts))
     return _joined('{"email":"', _json_text(contacts[EMAIL]), '","attributes":{', joined, "}}", "")
 
 

@@ -171,3 +171,19 @@ def test_quotes_and_backslashes_without_control_characters_are_escaped_as_json_d
     sent = json.loads(body.body)["jsonBody"]
     assert [item["attributes"].get("FIRSTNAME") for item in sent] == names
     assert '"FIRSTNAME":"O\\"Neil"' in body.body.decode()
+
+
+@pytest.mark.parametrize("clear_empty", [False, True])
+def test_an_export_mapping_one_attribute_sends_contacts_missing_it(clear_empty: bool) -> None:
+    """Arrow's element-wise join of a single column with null_handling="skip" returns fewer rows than it
+    was given; an export of email + FIRSTNAME with a profile lacking a first name failed on it."""
+    frame = pd.DataFrame({"email": [f"q{i}@example.com" for i in range(4)], "FIRSTNAME": ["Ann", None, "Bo", None]})
+    [body] = import_bodies(frame, list_id=3, max_bytes=10_000, clear_empty_attributes=clear_empty)
+    sent = json.loads(body.body)["jsonBody"]
+    missing = {"FIRSTNAME": ""} if clear_empty else {}
+    assert sent == [
+        {"email": "q0@example.com", "attributes": {"FIRSTNAME": "Ann"}},
+        {"email": "q1@example.com", "attributes": missing},
+        {"email": "q2@example.com", "attributes": {"FIRSTNAME": "Bo"}},
+        {"email": "q3@example.com", "attributes": missing},
+    ]
