@@ -59,7 +59,14 @@ if TYPE_CHECKING:
     import pandas as pd
 
 _E164_SHAPE = re.compile(r"^\+[1-9]\d{6,14}$")
-_LEADING_00 = r"^00[\s.\-/]*(?=[1-9])"
+_WHITESPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009"
+    "\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+"""What ``str.strip()`` and Python's ``\\s`` take for white space (``str.isspace``), for Arrow's kernels."""
+_RE2_WHITESPACE = "".join(f"\\x{{{ord(c):x}}}" for c in _WHITESPACE)
+_LEADING_00 = rf"^00[{_RE2_WHITESPACE}.\-/]*([1-9])"
+"""An international prefix 00 (and what separates it from the number), as RE2 reads it: replaced by "+"."""
 _PLAIN_SEPARATORS = re.compile(r"[ ()./-]")
 _PLUS_AND_DIGITS = re.compile(r"\+[1-9][0-9]+")
 _SHORTCUT_MAX_CHARACTERS = 40
@@ -96,14 +103,16 @@ def normalize_phones(phones: pd.Series, regions: pd.Series | str) -> tuple[pd.Se
     arrow_text = pd.StringDtype("pyarrow")
     phone_codes, phone_values = pd.factorize(phones.astype(arrow_text), use_na_sentinel=False)
     region_codes, region_values = pd.factorize(regions.astype(arrow_text), use_na_sentinel=False)
-    phone_values, region_values = phone_values.astype("string"), region_values.astype("string")
-    texts = pd.Series(phone_values).str.strip().str.replace(_LEADING_00, "+", regex=True)
-    region_texts = pd.Series(region_values).str.strip().str.upper().fillna("")
-    present = (texts.notna() & (texts != "")).to_numpy(dtype=bool)[phone_codes]
+    # The distinct numbers stay Arrow text: trimmed and given "+" for "00" by Arrow's kernels (the same
+    # characters as str.strip and Python's \s), not as Python strings through pandas' object methods.
+    texts = pa.chunked_array(pd.array(phone_values, dtype=arrow_text).__arrow_array__()).combine_chunks()
+    texts = pc.replace_substring_regex(pc.utf8_trim(texts, _WHITESPACE), _LEADING_00, r"+\1")
+    region_texts = pd.Series(region_values.astype("string")).str.strip().str.upper().fillna("")
+    present = pc.fill_null(pc.not_equal(texts, ""), False).to_numpy(zero_copy_only=False)[phone_codes]
     if not present.any():
         return pd.Series(pd.NA, index=phones.index, dtype="string"), pd.Series(False, index=phones.index)
     pair_codes, pairs = pd.factorize(phone_codes[present] * len(region_values) + region_codes[present])
-    numbers = texts.to_numpy()[pairs // len(region_values)]
+    numbers = texts.to_numpy(zero_copy_only=False)[pairs // len(region_values)]
     number_regions = region_texts.to_numpy()[pairs % len(region_values)]
     formatted, quick = _international_to_e164(pa.array(numbers, type=pa.string()))
     slow = np.flatnonzero(~quick)

@@ -396,3 +396,20 @@ def test_a_caller_script_without_a_main_guard_still_gets_every_number(tmp_path) 
     expected, invalid = normalize_phones(phones, "DE")
     count, valid, refused = (int(x) for x in done.stdout.split()[-3:])
     assert (count, valid, refused) == (120_000, int(expected.notna().sum()), int(invalid.sum()))
+
+
+def test_phone_text_is_trimmed_and_given_its_plus_exactly_as_python_reads_white_space() -> None:
+    """The distinct numbers are trimmed and their international prefix 00 replaced by Arrow's kernels; the
+    white space they take must be Python's own (str.strip, re's \\s), every character of it."""
+    from ci_sendinblue.sendinblue import phones as phones_module
+
+    python_space = "".join(chr(c) for c in range(0x110000) if chr(c).isspace())
+    assert python_space == phones_module._WHITESPACE
+    raw = ["0049 170 1234567", "00-49-170", "00", "0012", "0007", "+00 1", "4900 1", None, "", "   "]
+    raw += [f"{space}00{space}49 151 2345678{space}" for space in python_space]
+    raw += ["00\u200b49 151", "00\ufeff49 151", "\u180e0049 151"]  # not white space to Python
+    values = pd.Series(raw, dtype="string[pyarrow]")
+    reference = values.astype("string[python]").str.strip().str.replace(r"^00[\s.\-/]*(?=[1-9])", "+", regex=True)
+    text = pa.chunked_array(values.array.__arrow_array__()).combine_chunks()
+    ours = pc.replace_substring_regex(pc.utf8_trim(text, phones_module._WHITESPACE), phones_module._LEADING_00, r"+\1")
+    assert ours.to_pylist() == [None if value is pd.NA else value for value in reference.tolist()]
