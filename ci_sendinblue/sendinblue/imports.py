@@ -92,10 +92,7 @@ def import_bodies(
 def _items(contacts: pd.DataFrame, clear_empty: bool) -> pa.LargeBinaryArray:
     """Each contact's JSON object followed by a comma, in one contiguous Arrow buffer: a body is then one
     slice of that buffer (minus its last comma), with no Python object per contact."""
-    items = _joined(_encoded_contacts(contacts, clear_empty), ",", "")
-    if isinstance(items, pa.ChunkedArray):  # columns shared with a segment file keep its record batches
-        items = items.combine_chunks()
-    return items.cast(pa.large_binary())
+    return _joined(_encoded_contacts(contacts, clear_empty), ",", "").cast(pa.large_binary())
 
 
 def _encoded_contacts(contacts: pd.DataFrame, clear_empty: bool) -> pa.LargeStringArray:
