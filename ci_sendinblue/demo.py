@@ -32,9 +32,11 @@ class DemoResult:
 
 
 def pointed_at(settings: Settings, api_url: str) -> Settings:
-    """The same settings with every connection sent to ``api_url``."""
+    """The same settings with every connection sent to ``api_url`` (an emulator's), lists linked to its view."""
+    lists = api_url.removesuffix("/v3") + "/_emulator/lists/{list_id}/members"
     connections = {
-        name: connection.model_copy(update={"api_url": api_url}) for name, connection in settings.connections.items()
+        name: connection.model_copy(update={"api_url": api_url, "list_page_url": lists})
+        for name, connection in settings.connections.items()
     }
     return settings.model_copy(update={"connections": connections})
 
@@ -96,10 +98,11 @@ def _report(settings: Settings, result: dg.ExecuteInProcessResult, emulator: Emu
         if meta is None:
             lines.append(f"  {name} -> list {export.list_id}: not exported (see the failure above)")
         else:
+            contacts = meta["contacts"]
             lines.append(
-                f"  {name} -> list {export.list_id}: {meta['sent']} sent in {meta['import_requests']} import(s), "
-                f"{meta['deduplicated']} rows merged by email, {meta['invalid_phones']} invalid phones dropped, "
-                f"{meta['duration_seconds']} s"
+                f"  {name} -> list {export.list_id}: {contacts['sent']} sent in {meta['import_requests']} import(s), "
+                f"{contacts['merged_by_email']} rows merged by email, {contacts['invalid_phones']} invalid phones "
+                f"dropped, {meta['duration_seconds']} s"
             )
         lines.append(f"    members now in the list: {len(members)}")
         for member in members[:3]:

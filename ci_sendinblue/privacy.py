@@ -44,3 +44,11 @@ def _mask_middle(text: str) -> str:
 
 def _missing(value: object) -> bool:
     return value is None or (not isinstance(value, str) and bool(pd.isna(value)))
+
+
+def labelled_sample(values: pd.Series, *, mask: bool, label: str, kind: str = "email", size: int = 10) -> list[str]:
+    """Masked values that can be told apart: many addresses mask alike (``c***@example.com``), so each one
+    carries its row's number, ``label`` naming what the rows are ("member 12: c***@example.com")."""
+    head = values.iloc[:size]
+    shown = masked_sample(head, mask=mask, kind=kind, size=size)
+    return [f"{label} {int(row) + 1}: {value}" for row, value in zip(head.index, shown, strict=True)]

@@ -1,12 +1,14 @@
-"""Blocking checks on the share of rows a step had to refuse: one shape, used by profiles and segments.
+"""Blocking checks on the share of rows a step had to refuse: one shape, used by profiles, segments and lists.
 
-A few refused rows are normal in customer data (a typo in an address, a profile without a key): the check
-then warns and the data flows on. Above the share the user set, something is broken upstream, and the check
-fails with ERROR severity, which, being blocking, keeps every export below from sending half a list.
+A few refused rows are normal in customer data (a typo in an address, a profile without a key): up to the
+share the user allows, the check passes, with the count and the reasons in its metadata, and the data flows
+on. Above it, something is broken upstream, and the check fails with ERROR severity, which, being blocking,
+keeps every export below from sending half a list.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import dagster as dg
@@ -24,27 +26,47 @@ class RefusedShareCheck:
         return dg.AssetCheckSpec(self.name, asset=asset_key, blocking=True, description=self.description)
 
     def result(
-        self, asset_key: dg.AssetKey, *, refused: int, total: int, threshold: float, setting: str
+        self,
+        asset_key: dg.AssetKey,
+        *,
+        refused: int,
+        total: int,
+        threshold: float,
+        setting: str,
+        reasons: Mapping[str, int] | None = None,
     ) -> dg.AssetCheckResult:
-        """Pass when nothing was refused; warn up to ``threshold``; fail with ERROR (blocking) above it.
+        """Pass up to ``threshold``; fail with ERROR (blocking) above it.
 
-        ``setting`` is the key path of the threshold, named in the failure so the user knows what to edit.
+        ``setting`` is the key path of the threshold, named in the failure so the user knows what to edit;
+        ``reasons`` breaks ``refused`` down by reason, most frequent first in the description.
         """
         share = refused / total if total else 0.0
         over = share > threshold
-        description = f"{refused} of {total} rows ({share:.2%}) refused: {self.refused_for}."
+        breakdown = {str(reason): int(count) for reason, count in (reasons or {}).items() if count}
+        described = "; ".join(f"{reason}: {count}" for reason, count in sorted(breakdown.items(), key=_by_count))
+        description = f"{refused} of {total} rows ({share:.2%}) refused for {self.refused_for}"
+        description += f" ({described})" if described else ""
         if over:
-            description += f" That is over the {threshold:.2%} allowed: fix the profiles or raise {setting}."
+            description += f". That is over the {threshold:.2%} allowed: fix the data or raise {setting}."
+        else:
+            description += f", within the {threshold:.2%} allowed ({setting})."
+        metadata: dict[str, dg.MetadataValue] = {
+            "refused": dg.MetadataValue.int(refused),
+            "total": dg.MetadataValue.int(total),
+            "refused_share": dg.MetadataValue.float(round(share, 6)),
+            "threshold": dg.MetadataValue.float(threshold),
+        }
+        if breakdown:
+            metadata["refused_by_reason"] = dg.MetadataValue.json(breakdown)
         return dg.AssetCheckResult(
             check_name=self.name,
             asset_key=asset_key,
-            passed=refused == 0,
-            severity=dg.AssetCheckSeverity.ERROR if over else dg.AssetCheckSeverity.WARN,
-            metadata={
-                "refused": dg.MetadataValue.int(refused),
-                "total": dg.MetadataValue.int(total),
-                "refused_share": dg.MetadataValue.float(round(share, 6)),
-                "threshold": dg.MetadataValue.float(threshold),
-            },
+            passed=not over,
+            severity=dg.AssetCheckSeverity.ERROR,
+            metadata=metadata,
             description=description,
         )
+
+
+def _by_count(item: tuple[str, int]) -> tuple[int, str]:
+    return -item[1], item[0]

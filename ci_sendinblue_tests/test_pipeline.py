@@ -74,12 +74,16 @@ def test_the_materialization_reports_what_was_sent_and_set_aside(write_project):
         if m.asset_key == list_key("newsletter")
     ]
     metadata = {k: v.value for k, v in materialization.metadata.items()}
-    assert metadata["sent"] == 3
-    assert metadata["deduplicated"] == 1
-    assert metadata["invalid_phones"] == 1
-    assert metadata["list_members_after"] == 3
+    assert next(iter(metadata)) == "summary", "the Markdown summary comes first on the asset page"
+    assert metadata["added"] == 3
+    assert metadata["dagster/row_count"] == 3
+    assert metadata["brevo_members"] == 3
+    assert metadata["contacts"]["sent"] == 3
+    assert metadata["contacts"]["merged_by_email"] == 1
+    assert metadata["contacts"]["invalid_phones"] == 1
     assert metadata["import_process_ids"] == [1]
-    assert metadata["list_id"] == 12
+    assert "3 added, 0 updated, 0 removed" in metadata["summary"]
+    assert "the list now holds 3 contacts" in metadata["summary"]
 
 
 def test_segment_metadata_counts_and_masks_rejected_rows(write_project):
@@ -99,6 +103,19 @@ def test_a_segment_over_its_rejected_threshold_blocks_the_export(write_project):
     checks = {e.check_name: e for e in result.get_asset_check_evaluations() if e.asset_key.path[0] == "segments"}
     assert checks["rejected_share_within_threshold"].passed is False
     assert list(brevo.imported) == []
+
+
+def test_a_segment_under_its_rejected_threshold_passes_with_the_reasons(write_project):
+    """A few unusable addresses are normal: the check passes (no red on the first run) and says why rows left."""
+    result = materialize(write_project(), in_process_brevo())
+    [check] = [
+        e
+        for e in result.get_asset_check_evaluations()
+        if e.asset_key == dg.AssetKey(["segments", "seattle_high_value"])
+    ]
+    assert check.passed
+    assert check.metadata["refused_by_reason"].value == {"not a valid email address": 1}
+    assert "within the 50.00% allowed (segments.seattle_high_value.max_rejected_share)" in check.description
 
 
 def test_an_export_without_accepted_privacy_terms_sends_nothing(write_project):
@@ -135,6 +152,9 @@ def test_the_profile_limit_is_enforced_before_sending(write_project):
     result = materialize(write_project(config), brevo)
     assert not result.success
     assert list(brevo.imported) == []
+    [cap] = [c for c in result.get_asset_check_evaluations() if c.check_name == "members_within_cap"]
+    assert not cap.passed
+    assert cap.description.startswith("3 contacts of the 2 the export allows (exports.newsletter.max_profiles)")
 
 
 def test_a_failed_import_process_fails_the_export(write_project):
@@ -188,19 +208,41 @@ def test_a_contact_brevo_counts_as_invalid_is_isolated_and_not_recorded(write_pr
     # Passes the project's email rule, but Brevo (the emulator's email-validator) refuses the IDNA label.
     frame = profiles_frame.copy()
     frame.loc[2, "Email"] = "zoe@xn--zz.org"
-    path = write_project(profiles=frame)
+    config = copy.deepcopy(base_config())
+    config["exports"]["newsletter"]["max_refused_share"] = 0.5
+    path = write_project(config, profiles=frame)
     brevo = in_process_brevo()
     defs = build_definitions(load_settings(path))
     instance = dg.DagsterInstance.ephemeral()
     first = dg.materialize(list(defs.assets or []), resources=resources(path, brevo), instance=instance)
     [event] = [m for m in first.asset_materializations_for_node("sendinblue__newsletter")]
     assert event.metadata["rejected"].value == 1
-    assert event.metadata["rejected_sample"].value == ["z***@xn--zz.org"]
+    assert event.metadata["rejected_sample"].value == ["member 3: z***@xn--zz.org"]
+    [check] = [c for c in first.get_asset_check_evaluations() if c.check_name == "refused_share_within_threshold"]
+    assert check.passed and check.metadata["refused"].value == 1
     assert set(brevo.members(12)) == {"ann@example.com", "carl@example.net"}
     imports_before = len(list(brevo.imported))
     dg.materialize(list(defs.assets or []), resources=resources(path, brevo), instance=instance)
     resent = [contact["email"] for contact in list(brevo.imported)[imports_before:]]
     assert resent == ["zoe@xn--zz.org"], "only the refused contact is tried again"
+
+
+def test_brevo_refusing_more_than_the_allowed_share_fails_the_run_and_keeps_what_landed(write_project, profiles_frame):
+    frame = profiles_frame.copy()
+    frame.loc[2, "Email"] = "zoe@xn--zz.org"
+    path = write_project(profiles=frame)  # the default max_refused_share, 5 %: 1 of 3 is over it
+    brevo = in_process_brevo()
+    defs = build_definitions(load_settings(path))
+    instance = dg.DagsterInstance.ephemeral()
+    result = dg.materialize(
+        list(defs.assets or []), resources=resources(path, brevo), instance=instance, raise_on_error=False
+    )
+    assert not result.success
+    [check] = [c for c in result.get_asset_check_evaluations() if c.check_name == "refused_share_within_threshold"]
+    assert not check.passed and check.severity == dg.AssetCheckSeverity.ERROR
+    assert "exports.newsletter.max_refused_share" in check.description
+    assert set(brevo.members(12)) == {"ann@example.com", "carl@example.net"}, "what Brevo took stays recorded"
+    assert len(SyncStateResource().store(instance).load("newsletter")) == 2
 
 
 def test_two_exports_on_one_connection_each_log_their_own_retries(write_project):

@@ -175,6 +175,9 @@ class SegmentSettings(StrictModel):
     )
 
 
+BREVO_LIST_PAGE = "https://app.brevo.com/contact/list/id/{list_id}"
+
+
 class ConnectionSettings(StrictModel):
     display_name: str = ""
     api_key_env: str = Field(default="SENDINBLUE_API_KEY", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -190,6 +193,18 @@ class ConnectionSettings(StrictModel):
     process_poll_initial: float = Field(default=DEFAULT_POLL.initial, gt=0)
     process_poll_max: float = Field(default=DEFAULT_POLL.maximum, gt=0)
     import_timeout: float = Field(default=DEFAULT_POLL.timeout, gt=0)
+    list_page_url: str = Field(
+        default=BREVO_LIST_PAGE,
+        description="Address of a list in Brevo's app, linked from each list materialization; {list_id} is "
+        "replaced by the list's ID.",
+    )
+
+    @field_validator("list_page_url")
+    @classmethod
+    def _names_the_list(cls, url: str) -> str:
+        if "{list_id}" not in url or not url.startswith(("https://", "http://")):
+            raise ValueError("must be an http(s) address holding {list_id}, e.g. " + BREVO_LIST_PAGE)
+        return url
 
     @field_validator("api_url")
     @classmethod
@@ -221,6 +236,17 @@ class ExportSettings(StrictModel):
     max_import_bytes: int = Field(default=8 * 1024 * 1024, ge=1024, le=10 * 1024 * 1024)
     max_isolation_imports: int = Field(
         default=64, ge=0, description="Extra imports a run may spend splitting failed imports to find refused rows."
+    )
+    max_refused_share: float = Field(
+        default=0.05,
+        ge=0,
+        le=1,
+        description="Share of the contacts a run sends that Brevo may refuse before the run fails.",
+    )
+    reconcile_drift: bool = Field(
+        default=True,
+        description="When Brevo's member count disagrees with the sync state, repair it in the same run by "
+        "reading the list's members from Brevo (as reconcile: true does); off, the run fails its drift check.",
     )
 
     @field_validator("mapping")

@@ -70,6 +70,7 @@ def build_customer_profiles(profiles: ProfilesSettings) -> dg.AssetsDefinition:
             total=len(frame),
             threshold=profiles.max_invalid_key_share,
             setting="profiles.max_invalid_key_share",
+            reasons={"missing key": int(missing.sum()), "shared key": int(duplicated.sum())},
         )
 
     return customer_profiles

@@ -63,6 +63,7 @@ def build_segment_asset(name: str, segment: SegmentSettings, settings: Settings)
                 strict=True,
             )
         ]
+        by_reason = {str(k): int(v) for k, v in reasons[refused].value_counts().items()}
         if len(rejected):
             context.log.warning(f"{len(rejected)} of {len(matched)} profiles in {name} left out: unusable email")
         yield dg.Output(
@@ -71,9 +72,7 @@ def build_segment_asset(name: str, segment: SegmentSettings, settings: Settings)
                 "dagster/row_count": len(members),
                 "matched": len(matched),
                 "rejected": len(rejected),
-                "rejected_by_reason": dg.MetadataValue.json(
-                    {str(k): int(v) for k, v in reasons[refused].value_counts().items()}
-                ),
+                "rejected_by_reason": dg.MetadataValue.json(by_reason),
                 "rejected_sample": dg.MetadataValue.json(sample),
             },
         )
@@ -83,6 +82,7 @@ def build_segment_asset(name: str, segment: SegmentSettings, settings: Settings)
             total=len(matched),
             threshold=segment.max_rejected_share,
             setting=f"segments.{name}.max_rejected_share",
+            reasons=by_reason,
         )
 
     return _segment

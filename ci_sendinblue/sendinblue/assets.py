@@ -1,21 +1,29 @@
 """One asset per enabled export: the Brevo list, kept in step with the export's segments.
 
 The asset is a spec and a few lines: the sync itself is ``list_sync.ListSync``, what it reports is
-``reports``, the HTTP side is ``list_writer.ListWriter``. (No ``from __future__ import annotations`` here:
-Dagster reads the run config's type from the function's annotations at definition time.)
+``reports``, its checks are ``checks``, the HTTP side is ``list_writer.ListWriter``. (No ``from __future__
+import annotations`` here: Dagster reads the run config's type from the function's annotations at definition
+time.)
 """
+
+from collections.abc import Iterator, Mapping
 
 import dagster as dg
 import pandas as pd
 
 from ci_sendinblue.config.models import ExportSettings, Settings
 from ci_sendinblue.segments.assets import segment_key
-from ci_sendinblue.sendinblue.errors import BrevoError, ExportError
-from ci_sendinblue.sendinblue.list_sync import DryRunOutcome, ListSync, ListSyncConfig
+from ci_sendinblue.sendinblue.checks import REFUSED_SHARE_CHECK, cap_result, drift_result, list_check_specs
+from ci_sendinblue.sendinblue.errors import BrevoError, ExportError, TooManyProfiles
+from ci_sendinblue.sendinblue.list_sync import DryRunOutcome, ListSync, ListSyncConfig, SyncOutcome
+from ci_sendinblue.sendinblue.mapping import FieldMapping
 from ci_sendinblue.sendinblue.reports import dry_run_metadata, sync_metadata
 from ci_sendinblue.sendinblue.resources import SendinblueResource, SyncStateResource
 
 SYNC_STATE = "sync_state"
+RUN_OPTION_TAG = "ci_sendinblue/{option}"
+"""Run tags naming the options a run was launched with, so a dry run or a full refresh stands out in the
+Runs list (only options that are on are tagged)."""
 
 
 def list_key(export_name: str) -> dg.AssetKey:
@@ -32,10 +40,13 @@ def build_list_assets(settings: Settings) -> list[dg.AssetsDefinition]:
 
 def build_list_asset(name: str, export: ExportSettings, settings: Settings) -> dg.AssetsDefinition:
     connection_key = resource_key(export.connection)
+    key = list_key(name)
     mask = settings.mask_personal_data
+    mapping = FieldMapping.parse(export.mapping)
+    list_page = settings.connections[export.connection].list_page_url.format(list_id=export.list_id)
 
     @dg.asset(
-        key=list_key(name),
+        key=key,
         group_name="sendinblue",
         kinds={"brevo"},
         # The segment's schema is checked where the segment is materialized; checking the same million rows
@@ -44,19 +55,23 @@ def build_list_asset(name: str, export: ExportSettings, settings: Settings) -> d
         required_resource_keys={connection_key, SYNC_STATE},
         pool=f"brevo_list_{export.list_id}",
         output_required=False,
+        check_specs=list_check_specs(key),
         description=export.description
         or f"Brevo list {export.list_id}, fed by segment(s) {', '.join(export.segments)} ({export.mode} mode).",
         metadata={
-            "list_id": export.list_id,
+            "list_id": dg.MetadataValue.text(str(export.list_id)),
+            "list": dg.MetadataValue.url(list_page),
             "connection": export.connection,
             "mode": export.mode,
             "mapping": dg.MetadataValue.json(export.mapping),
             "schedule": export.schedule or "on demand",
+            "dagster/column_schema": list_column_schema(mapping, {}),
         },
     )
     def _list(context: dg.AssetExecutionContext, config: ListSyncConfig, **segments: pd.DataFrame):
         brevo: SendinblueResource = getattr(context.resources, connection_key)
         state: SyncStateResource = getattr(context.resources, SYNC_STATE)
+        _tag_run_options(context, config)
         try:
             sync = ListSync(
                 name, export, brevo.mapping_for(name), state.store(context.instance), config, log=context.log, mask=mask
@@ -64,15 +79,90 @@ def build_list_asset(name: str, export: ExportSettings, settings: Settings) -> d
             sync.require_privacy_terms(brevo.accept_data_privacy_terms)
             with brevo.list_writer(export.list_id, log=context.log) as writer:
                 outcome = sync.run({segment: segments[segment] for segment in export.segments}, writer)
+        except TooManyProfiles as error:
+            yield cap_result(key, members=error.members, cap=error.cap, setting=f"exports.{name}.max_profiles")
+            raise dg.Failure(description=f"Export {name} to Brevo list {export.list_id}: {error}") from None
         except (BrevoError, ExportError) as error:
             raise dg.Failure(
                 description=f"Export {name} to Brevo list {export.list_id} failed: {error}", allow_retries=False
             ) from None
         if isinstance(outcome, DryRunOutcome):
-            yield dg.AssetObservation(
-                asset_key=context.asset_key, metadata=dry_run_metadata(export, outcome, mask=mask)
-            )
+            yield dg.AssetObservation(asset_key=key, metadata=dry_run_metadata(name, export, outcome, mask=mask))
         else:
-            yield dg.MaterializeResult(metadata=sync_metadata(export, outcome, config, mask=mask))
+            metadata = sync_metadata(name, export, outcome, config, mask=mask, list_page=list_page)
+            metadata["dagster/column_schema"] = list_column_schema(mapping, sync.attribute_types)
+            metadata["dagster/column_lineage"] = list_column_lineage(mapping, export.segments)
+            yield dg.MaterializeResult(metadata=metadata)
+        yield from _check_results(name, export, key, outcome)
 
     return _list
+
+
+def _check_results(
+    name: str, export: ExportSettings, key: dg.AssetKey, outcome: SyncOutcome | DryRunOutcome
+) -> Iterator[dg.AssetCheckResult]:
+    dry_run = isinstance(outcome, DryRunOutcome)
+    yield drift_result(
+        key,
+        list_id=export.list_id,
+        before=outcome.before,
+        after=None if dry_run else outcome.after,
+        repaired=outcome.would_reconcile if dry_run else outcome.reconciled_drift,
+        setting=f"exports.{name}.reconcile_drift",
+    )
+    yield REFUSED_SHARE_CHECK.result(
+        key,
+        refused=0 if dry_run else len(outcome.imported.rejected),
+        total=len(outcome.members.raw),
+        threshold=export.max_refused_share,
+        setting=f"exports.{name}.max_refused_share",
+    )
+    yield cap_result(
+        key, members=len(outcome.members.raw), cap=export.max_profiles, setting=f"exports.{name}.max_profiles"
+    )
+
+
+def _tag_run_options(context: dg.AssetExecutionContext, config: ListSyncConfig) -> None:
+    options = {option: value for option, value in config.model_dump().items() if value is True}
+    tags = {RUN_OPTION_TAG.format(option=option): "true" for option in options}
+    if tags:
+        context.instance.add_run_tags(context.run_id, tags)
+
+
+def list_column_schema(mapping: FieldMapping, attribute_types: Mapping[str, str]) -> dg.TableSchema:
+    """The contact Brevo receives: its email (the key) and each mapped attribute, with the Brevo type the
+    account declares once a run has read it."""
+    return dg.TableSchema(
+        columns=[
+            dg.TableColumn(
+                "email",
+                "text",
+                description=f"Brevo's key for the contact, from profile column {mapping.email} (trimmed, lower-case).",
+                constraints=dg.TableColumnConstraints(nullable=False, unique=True),
+            ),
+            *(
+                dg.TableColumn(
+                    attribute,
+                    attribute_types.get(attribute, "attribute"),
+                    description=f"From profile column {column}."
+                    + (
+                        " Sent in E.164 form (+ and digits), or left out when not a valid number."
+                        if attribute == "SMS"
+                        else ""
+                    ),
+                )
+                for attribute, column in mapping.attributes.items()
+            ),
+        ]
+    )
+
+
+def list_column_lineage(mapping: FieldMapping, segments: list[str]) -> dg.TableColumnLineage:
+    """Each field Brevo receives comes from one profile column, carried by every segment of the export."""
+    fields = {"email": mapping.email, **mapping.attributes}
+    return dg.TableColumnLineage(
+        deps_by_column={
+            field: [dg.TableColumnDep(asset_key=segment_key(segment), column_name=column) for segment in segments]
+            for field, column in fields.items()
+        }
+    )

@@ -32,6 +32,7 @@ from ci_sendinblue.sendinblue.errors import (
     ProcessNotFound,
 )
 from ci_sendinblue.sendinblue.policies import DEFAULT_REQUEST_TIMEOUT, DEFAULT_RETRY, RetryPolicy
+from ci_sendinblue.sendinblue.progress import Heartbeat
 from ci_sendinblue.sendinblue.ratelimit import RateLimiter
 
 log = logging.getLogger(__name__)
@@ -80,6 +81,7 @@ class BrevoClient:
         limiter: RateLimiter | None = None,
         transport: httpx.BaseTransport | None = None,
         on_retry: Callable[[str], None] | None = None,
+        heartbeat: Heartbeat | None = None,
     ) -> None:
         if not api_key:
             raise BrevoAuthError(f"No Brevo API key: set {key_source}.")
@@ -87,6 +89,7 @@ class BrevoClient:
         self._retry = retry or DEFAULT_RETRY
         self._limiter = limiter or RateLimiter.unlimited()
         self._on_retry = on_retry or log.warning
+        self._heartbeat = heartbeat
         self._http = httpx.Client(
             base_url=api_url.rstrip("/") + "/",
             headers={"api-key": api_key, "accept": "application/json"},
@@ -183,7 +186,7 @@ class BrevoClient:
             with attempt:
                 if attempt.num > 1:
                     self._on_retry(f"Brevo {endpoint}: attempt {attempt.num} of {policy.attempts}")
-                self._limiter.acquire(path)
+                self._limiter.acquire(path, sleep=self._rate_limit_sleep(endpoint))
                 try:
                     response = self._http.request(method, path, **kwargs)
                 except httpx.TimeoutException as error:
@@ -194,6 +197,25 @@ class BrevoClient:
                     return response
                 raise self._error_for(endpoint, response)
         raise AssertionError("unreachable: stamina re-raises the last error")  # pragma: no cover
+
+    def _rate_limit_sleep(self, endpoint: str) -> Callable[[float], None] | None:
+        """A wait for the rate limiter that says so at least every heartbeat (the hourly budget of ``/processes``
+        can hold a run for many minutes)."""
+        heartbeat = self._heartbeat
+        if heartbeat is None:
+            return None
+        started = heartbeat.clock()
+
+        def sleep(seconds: float) -> None:
+            heartbeat.sleep(
+                seconds,
+                lambda: (
+                    f"waiting on Brevo's rate limit before {endpoint} ({heartbeat.clock() - started:.0f} s so far, "
+                    f"{seconds - (heartbeat.clock() - started):.0f} s to go)"
+                ),
+            )
+
+        return sleep
 
     def _backoff_for(self, error: Exception) -> bool | float:
         """stamina's hook: whether to retry, and how long to wait when Brevo said (429's reset time)."""

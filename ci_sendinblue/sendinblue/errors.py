@@ -112,6 +112,11 @@ class PrivacyTermsNotAccepted(ExportError):
 class TooManyProfiles(ExportError):
     """The export holds more contacts than its ``max_profiles``; nothing was sent."""
 
+    def __init__(self, message: str, *, members: int, cap: int) -> None:
+        super().__init__(message)
+        self.members = members
+        self.cap = cap
+
 
 class UnknownAttributes(ExportError):
     """The mapping sends attributes the Brevo account does not have; Brevo would silently drop them."""

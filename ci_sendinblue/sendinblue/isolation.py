@@ -37,6 +37,7 @@ def import_isolating_refused(
     rows: pd.DataFrame,
     *,
     bodies: Callable[[pd.DataFrame], Iterable[ImportBody]],
+    count: Callable[[pd.DataFrame], int],
     confirm: Callable[[pd.DataFrame], None],
     budget: int,
     budget_setting: str,
@@ -46,14 +47,22 @@ def import_isolating_refused(
     """Import ``rows``; split every process that did not take all its contacts, until each refused contact
     stands alone or ``budget`` extra imports are spent.
 
-    ``confirm`` receives, after each round, the rows of the processes Brevo completed cleanly, so work done
+    ``count`` tells how many bodies ``bodies`` makes of a frame (for "import 3 of 11"). ``confirm``
+    receives, after each round, the rows of the processes Brevo completed cleanly, so work done
     survives a later failure of the run. ``budget_setting`` is the key path of ``budget``, named when it runs
     out.
     """
     report = ImportReport()
     pending = [rows] if not rows.empty else []
+    round_number = 0
     while pending:
-        outcomes = writer.import_all(chain.from_iterable(bodies(frame) for frame in pending))
+        label = f"isolation round {round_number}: import" if round_number else "import"
+        outcomes = writer.import_all(
+            chain.from_iterable(bodies(frame) for frame in pending),
+            total=sum(count(frame) for frame in pending),
+            label=label,
+        )
+        round_number += 1
         release_unused_memory(collect_cycles=True)  # the packed bodies are gone; recording the state needs room
         report.outcomes.extend(outcomes)
         confirm(_confirmed_rows(rows, [outcome.emails.index for outcome in outcomes if outcome.clean]))

@@ -24,8 +24,9 @@ from ci_sendinblue.config.models import ExportSettings
 from ci_sendinblue.memory import release_unused_memory
 from ci_sendinblue.sendinblue.brake import RemovalPlan, apply_brake
 from ci_sendinblue.sendinblue.contacts import EMAIL, ExportMembers, gather_members
+from ci_sendinblue.sendinblue.drift import ListCounts, brevo_member_count
 from ci_sendinblue.sendinblue.errors import PrivacyTermsNotAccepted, TooManyProfiles
-from ci_sendinblue.sendinblue.imports import ImportBody, import_bodies
+from ci_sendinblue.sendinblue.imports import ImportBody, count_import_bodies, import_bodies
 from ci_sendinblue.sendinblue.isolation import ImportReport, import_isolating_refused
 from ci_sendinblue.sendinblue.list_writer import ListWriter
 from ci_sendinblue.sendinblue.mapping import FieldMapping
@@ -51,8 +52,13 @@ class ListSyncConfig(dg.Config):
 
 @dataclass(frozen=True)
 class DryRunOutcome:
+    members: ExportMembers
     diff: SyncDiff
     removing: pd.Index
+    before: ListCounts
+    """Brevo's member count and the state's, before the run."""
+    would_reconcile: bool
+    """Drift was found and a real run would repair it (the diff above already reads Brevo's members)."""
 
 
 @dataclass(frozen=True)
@@ -66,13 +72,34 @@ class SyncOutcome:
     removed: int
     list_after: Mapping[str, Any]
     """The list as Brevo describes it after the run (``GET /contacts/lists/{id}``)."""
+    before: ListCounts
+    after: ListCounts
+    """Brevo's member count and the state's, before and after the run: the drift check compares them."""
+    reconciled_drift: bool
+    """Drift was found before the run and this run reconciled the state with Brevo's members."""
     duration_seconds: float
+    invalid_phones_sent: int = 0
+    """Contacts of this run's imports sent without SMS (``invalid_phones`` counts every member)."""
     nothing_changed: bool = False
     """True when the members digest matched the state's: nothing was loaded, parsed, sent or written."""
 
     @property
     def list_members_after(self) -> int:
-        return int(self.list_after.get("uniqueSubscribers", self.list_after.get("totalSubscribers", 0)) or 0)
+        return self.after.brevo
+
+    @property
+    def added(self) -> int:
+        """New contacts Brevo took (the refused ones are sent again next run)."""
+        return self.diff.new_count - self._refused_among(self.diff.new)
+
+    @property
+    def updated(self) -> int:
+        return self.diff.changed_count - self._refused_among(self.diff.changed)
+
+    def _refused_among(self, rows: pd.DataFrame) -> int:
+        if not self.imported.rejected or rows.empty:
+            return 0
+        return int(rows[EMAIL].isin(self.imported.rejected).sum())
 
 
 class ListSync:
@@ -95,6 +122,10 @@ class ListSync:
         self.log = log
         self.mask = mask
         self.started = time.monotonic()
+        self.reconciling = options.reconcile
+        self.attribute_types: dict[str, str] = {}
+        """The mapped attributes' Brevo types, read by the pre-flight (shown in the list's column schema)."""
+        """Reading Brevo's members instead of trusting the state: asked for, or drift found (reconcile_drift)."""
 
     def require_privacy_terms(self, accepted: bool) -> None:
         if not accepted:
@@ -114,34 +145,44 @@ class ListSync:
         if len(members.raw) > self.export.max_profiles:
             raise TooManyProfiles(
                 f"{len(members.raw)} contacts exceed the export's limit of {self.export.max_profiles}: raise "
-                f"exports.{self.name}.max_profiles or narrow its segments. Nothing was sent."
+                f"exports.{self.name}.max_profiles or narrow its segments. Nothing was sent.",
+                members=len(members.raw),
+                cap=self.export.max_profiles,
             )
-        writer.check_ready(members.attributes)
+        ready = writer.check_ready(members.attributes)
+        self.attribute_types = ready.attribute_types
+        summary = self.store.summary(self.name)
+        before = ListCounts(brevo_member_count(ready.listed), summary.member_count if summary else 0, self.export.mode)
+        if before.drifted:
+            self._on_drift(before)
         raw_hashes = raw_value_hashes(members)
         digest = members_digest(members, raw_hashes, context=self._digest_context())
-        summary = self.store.summary(self.name)
         if self._nothing_changed(summary, digest, len(members.raw)):
             assert summary is not None
-            return self._unchanged(members, summary, digest, writer)
+            return self._unchanged(members, summary, digest, writer, before)
 
         release_unused_memory(collect_cycles=True)  # a run with work to do: room for the plan and the write
         previous = self._previous_state(writer, members.attributes)
-        plan = plan_sync(members, raw_hashes, previous, by_value=self.options.reconcile)
+        plan = plan_sync(members, raw_hashes, previous, by_value=self.reconciling)
         release_unused_memory()  # the planning columns are gone; packing the bodies needs room
         diff = plan.diff
         removing = diff.left if self.export.mode == "mirror" else pd.Index([], dtype=object)
         if self.export.mode == "mirror":
             self._brake(len(removing), len(previous), members.members_per_segment)
         if self.options.dry_run:
-            self.log.info(f"dry run of {self.name}: {diff.counts()}; nothing sent")
-            return DryRunOutcome(diff, removing)
+            self.log.info(
+                f"dry run of {self.name}: would add {diff.new_count:,}, update {diff.changed_count:,}, remove "
+                f"{len(removing):,} ({diff.unchanged_count:,} unchanged); nothing sent"
+            )
+            return DryRunOutcome(members, diff, removing, before, would_reconcile=before.drifted and self.reconciling)
 
-        if self.options.reconcile:
+        if self.reconciling:
             self.store.replace(self.name, self._reconciled_state(previous, plan), datetime.now(UTC))
         imported = import_isolating_refused(
             writer,
             plan.to_import,
             bodies=self._bodies,
+            count=self._body_count,
             confirm=lambda rows: self.store.record_confirmed_upserts(
                 self.name, rows[[EMAIL, ATTRIBUTES_HASH, PHONE_KEY]], datetime.now(UTC)
             ),
@@ -156,20 +197,49 @@ class ListSync:
         self.store.record_run(
             self.name, members.members_per_segment, members_digest=digest if settled else None, facts=facts
         )
-        after = writer.client.get_list(self.export.list_id)
-        if len(plan.invalid_phones):
-            self.log.warning(f"{len(plan.invalid_phones)} contacts sent without SMS: phone not valid")
-        return SyncOutcome(
-            members=members,
-            diff=diff,
-            invalid_phones=len(plan.invalid_phones),
-            invalid_phone_sample=plan.invalid_phones,
-            shared_phones=len(plan.shared_phones),
-            imported=imported,
-            removed=removed,
-            list_after=after,
-            duration_seconds=self._elapsed(),
+        if plan.invalid_phones_sent:
+            self.log.warning(f"{plan.invalid_phones_sent:,} contacts sent in this run without SMS: phone not valid")
+        return self._finish(
+            SyncOutcome(
+                members=members,
+                diff=diff,
+                invalid_phones=len(plan.invalid_phones),
+                invalid_phone_sample=plan.invalid_phones,
+                shared_phones=len(plan.shared_phones),
+                imported=imported,
+                removed=removed,
+                list_after=(after := writer.client.get_list(self.export.list_id)),
+                before=before,
+                after=self._counts_now(after),
+                reconciled_drift=before.drifted and self.reconciling,
+                duration_seconds=self._elapsed(),
+                invalid_phones_sent=plan.invalid_phones_sent,
+            )
         )
+
+    def _on_drift(self, before: ListCounts) -> None:
+        """Repair in this run (reconcile_drift, the default), or say that the drift check will fail."""
+        if self.export.reconcile_drift:
+            self.reconciling = True
+            self.log.warning(f"{before.describe(self.export.list_id)}: reconciling with Brevo's members in this run")
+        else:
+            self.log.warning(
+                f"{before.describe(self.export.list_id)}; exports.{self.name}.reconcile_drift is off, so this run "
+                "does not repair it and its drift check fails"
+            )
+
+    def _counts_now(self, listed: Mapping[str, Any]) -> ListCounts:
+        summary = self.store.summary(self.name)
+        return ListCounts(brevo_member_count(listed), summary.member_count if summary else 0, self.export.mode)
+
+    def _finish(self, outcome: SyncOutcome) -> SyncOutcome:
+        """The run's closing line: what changed, and what the list holds now by Brevo's own count."""
+        self.log.info(
+            f"{self.name}: {outcome.added:,} added, {outcome.updated:,} updated, {outcome.removed:,} removed"
+            f"{f', {len(outcome.imported.rejected):,} refused by Brevo' if outcome.imported.rejected else ''}; "
+            f"list {self.export.list_id} now holds {outcome.after.brevo:,}"
+        )
+        return outcome
 
     def _digest_context(self) -> str:
         """The settings besides the members that decide what a run does: changing one forgoes the shortcut."""
@@ -177,14 +247,14 @@ class ListSync:
 
     def _nothing_changed(self, summary: ExportSummary | None, digest: str, members: int) -> bool:
         """The last run left nothing pending, nobody wrote the state since, and the members are the same."""
-        if self.options.dry_run or self.options.full_refresh or self.options.reconcile or summary is None:
+        if self.options.dry_run or self.options.full_refresh or self.reconciling or summary is None:
             return False
         if summary.members_digest != digest:
             return False
         return summary.member_count == members or (self.export.mode == "upsert" and summary.member_count > members)
 
     def _unchanged(
-        self, members: ExportMembers, summary: ExportSummary, digest: str, writer: ListWriter
+        self, members: ExportMembers, summary: ExportSummary, digest: str, writer: ListWriter, before: ListCounts
     ) -> SyncOutcome:
         """A run whose members are exactly those of the last settled run: nothing to load, parse or send."""
         unchanged = members.raw[[EMAIL]]
@@ -192,17 +262,23 @@ class ListSync:
         diff = SyncDiff(empty, empty, unchanged, pd.Index([], dtype=object), summary.member_count - len(unchanged))
         self.store.record_run(self.name, members.members_per_segment, members_digest=digest, facts=summary.run_facts)
         self.log.info(f"{self.name}: the members are those of the last run; nothing to send")
-        return SyncOutcome(
-            members=members,
-            diff=diff,
-            invalid_phones=summary.run_facts.get("invalid_phones", 0),
-            invalid_phone_sample=pd.Series([], dtype=object),
-            shared_phones=summary.run_facts.get("shared_phones", 0),
-            imported=ImportReport(),
-            removed=0,
-            list_after=writer.client.get_list(self.export.list_id),
-            duration_seconds=self._elapsed(),
-            nothing_changed=True,
+        after = writer.client.get_list(self.export.list_id)
+        return self._finish(
+            SyncOutcome(
+                members=members,
+                diff=diff,
+                invalid_phones=summary.run_facts.get("invalid_phones", 0),
+                invalid_phone_sample=pd.Series([], dtype=object),
+                shared_phones=summary.run_facts.get("shared_phones", 0),
+                imported=ImportReport(),
+                removed=0,
+                list_after=after,
+                before=before,
+                after=self._counts_now(after),
+                reconciled_drift=False,
+                duration_seconds=self._elapsed(),
+                nothing_changed=True,
+            )
         )
 
     def _elapsed(self) -> float:
@@ -213,7 +289,7 @@ class ListSync:
         becomes the new state once the run is past the brake and not a dry run)."""
         if self.options.full_refresh:
             return pd.DataFrame({c: pd.Series([], dtype=object) for c in (EMAIL, ATTRIBUTES_HASH, PHONE_KEY)})
-        if not self.options.reconcile:
+        if not self.reconciling:
             return self.store.load(self.name, phone_keys=True)
         actual = list_as_state(writer, attributes)
         self.log.info(f"reconcile: Brevo list {self.export.list_id} holds {len(actual)} contacts")
@@ -245,6 +321,14 @@ class ListSync:
 
     def _bodies(self, rows: pd.DataFrame) -> Iterator[ImportBody]:
         return import_bodies(
+            rows.drop(columns=[ATTRIBUTES_HASH, PHONE_KEY]),
+            list_id=self.export.list_id,
+            max_bytes=self.export.max_import_bytes,
+            clear_empty_attributes=self.export.clear_empty_attributes,
+        )
+
+    def _body_count(self, rows: pd.DataFrame) -> int:
+        return count_import_bodies(
             rows.drop(columns=[ATTRIBUTES_HASH, PHONE_KEY]),
             list_id=self.export.list_id,
             max_bytes=self.export.max_import_bytes,

@@ -3,12 +3,13 @@
 The import endpoint answers at once with a process ID and does the work later, so an export is done only
 when every process it started has completed. ``/processes`` shares Brevo's small hourly budget (about 100
 requests on the general tier), hence polling waits longer and longer between looks, one process at a time.
+Each import is announced as "import 3 of 11" when it starts and when it completes, and the waits in between
+go through the run's :class:`~ci_sendinblue.sendinblue.progress.Heartbeat`.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -22,6 +23,7 @@ from ci_sendinblue.sendinblue.client import (
 from ci_sendinblue.sendinblue.errors import ImportsFailed, UnknownAttributes
 from ci_sendinblue.sendinblue.imports import ImportBody
 from ci_sendinblue.sendinblue.policies import PollPolicy
+from ci_sendinblue.sendinblue.progress import Heartbeat, data_size
 from ci_sendinblue.sendinblue.read_ahead import read_ahead
 
 
@@ -49,6 +51,14 @@ class ImportOutcome:
 
 
 @dataclass(frozen=True)
+class ListReadiness:
+    listed: dict
+    """The list as ``GET /contacts/lists/{id}`` describes it before the run."""
+    attribute_types: dict[str, str]
+    """Each mapped attribute's Brevo type (text, float, date, boolean, ...), as the account declares it."""
+
+
+@dataclass(frozen=True)
 class RemovalOutcome:
     removed: list[str]
     not_in_list: list[str]
@@ -63,38 +73,49 @@ class ListWriter:
         list_id: int,
         *,
         poll: PollPolicy,
-        log: Callable[[str], None],
-        sleep: Callable[[float], None] = time.sleep,
-        clock: Callable[[], float] = time.monotonic,
+        heartbeat: Heartbeat,
     ) -> None:
         self.client = client
         self.list_id = list_id
         self._poll = poll
-        self._log = log
-        self._sleep = sleep
-        self._clock = clock
+        self.heartbeat = heartbeat
 
-    def check_ready(self, attributes: Iterable[str]) -> dict:
+    def check_ready(self, attributes: Iterable[str]) -> ListReadiness:
         """Fail before sending anything when the list or a mapped attribute does not exist."""
         found = self.client.get_list(self.list_id)
-        known = {str(a.get("name", "")).upper() for a in self.client.attributes()}
-        missing = sorted(a for a in attributes if a.upper() not in known)
+        account = {str(a.get("name", "")).upper(): str(a.get("type") or "text") for a in self.client.attributes()}
+        missing = sorted(a for a in attributes if a.upper() not in account)
         if missing:
             raise UnknownAttributes(
                 f"the mapping sends attribute(s) {', '.join(missing)} that the Brevo account does not have "
-                f"(it has {', '.join(sorted(known)) or 'none'}): create them in Brevo (Contacts > Settings > "
+                f"(it has {', '.join(sorted(account)) or 'none'}): create them in Brevo (Contacts > Settings > "
                 "Contact attributes) or change the export's mapping."
             )
-        return found
+        return ListReadiness(found, {a: account[a.upper()] for a in attributes})
 
-    def import_all(self, bodies: Iterable[ImportBody]) -> list[ImportOutcome]:
-        """Start every import, then wait for each; the caller decides what a failed process means."""
-        started: list[tuple[int, pd.Series]] = []
-        for body in read_ahead(bodies):  # the next body is packed while this one is sent
+    def import_all(self, bodies: Iterable[ImportBody], *, total: int, label: str = "import") -> list[ImportOutcome]:
+        """Start every import, then wait for each; the caller decides what a failed process means.
+
+        ``total`` is how many bodies ``bodies`` holds, announced as "import 3 of 11"; ``label`` names the
+        kind of import in those lines."""
+        say, clock = self.heartbeat.say, self.heartbeat.clock
+        started: list[tuple[int, pd.Series, float]] = []
+        for number, body in enumerate(read_ahead(bodies), start=1):  # the next body is packed while one is sent
             process_id = self.client.import_contacts(body.body)
-            self._log(f"import process {process_id} started ({len(body.emails)} contacts, {len(body.body)} bytes)")
-            started.append((process_id, body.emails))
-        return [ImportOutcome(pid, emails, self.wait(pid)) for pid, emails in started]
+            say(
+                f"{label} {number} of {total} started ({len(body.emails):,} contacts, {data_size(len(body.body))}; "
+                f"Brevo process {process_id})"
+            )
+            started.append((process_id, body.emails, clock()))
+        outcomes = []
+        for number, (process_id, emails, since) in enumerate(started, start=1):
+            status = self.wait(process_id, waiting_for=f"{label} {number} of {total}", since=since)
+            outcome = ImportOutcome(process_id, emails, status)
+            invalid = f" ({outcome.invalid_emails:,} invalid emails)" if outcome.invalid_emails else ""
+            finished = "completed" if status.succeeded else status.status
+            say(f"{label} {number} of {total} {finished} in {clock() - since:.0f} s{invalid}")
+            outcomes.append(outcome)
+        return outcomes
 
     def members(self) -> Iterator[dict]:
         """Every contact in the list as Brevo has it, 500 per request."""
@@ -106,16 +127,29 @@ class ListWriter:
             offset += len(contacts)
             if not contacts or offset >= int(page.get("count", 0)):
                 return
+            self.heartbeat.tick(
+                f"reading list {self.list_id} from Brevo: {offset:,} of {int(page['count']):,} contacts"
+            )
 
-    def wait(self, process_id: int) -> ProcessStatus:
-        deadline = self._clock() + self._poll.timeout
+    def wait(self, process_id: int, *, waiting_for: str = "", since: float | None = None) -> ProcessStatus:
+        """Poll ``process_id`` until Brevo finishes it; ``waiting_for`` names it in the heartbeat lines."""
+        clock = self.heartbeat.clock
+        since = clock() if since is None else since
+        deadline = clock() + self._poll.timeout
         interval = self._poll.initial
+        status: ProcessStatus | None = None
+
+        def still() -> str:
+            state = f"'{status.status}'" if status else "started"
+            what = waiting_for or f"process {process_id}"
+            return f"waiting on Brevo: {what} is {state} after {clock() - since:.0f} s"
+
         while True:
-            self._sleep(interval)
+            self.heartbeat.sleep(interval, still)
             status = self.client.process(process_id)
             if status.finished:
                 return status
-            if self._clock() + interval > deadline:
+            if clock() + interval > deadline:
                 raise ImportsFailed(
                     f"import process {process_id} is still '{status.status}' after {self._poll.timeout:.0f} s; "
                     "it may still complete in Brevo: the next run checks and sends the same contacts again."

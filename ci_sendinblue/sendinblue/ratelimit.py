@@ -56,15 +56,16 @@ class RateLimiter:
     def unlimited(cls) -> RateLimiter:
         return cls(RateLimits(contacts_per_second=None, others_per_hour=None))
 
-    def acquire(self, path: str) -> float:
-        """Block until the family of ``path`` may send; returns the seconds waited."""
+    def acquire(self, path: str, *, sleep: Callable[[float], None] | None = None) -> float:
+        """Block until the family of ``path`` may send; returns the seconds waited. ``sleep`` replaces the
+        limiter's own for this wait (a run's heartbeat, which says what it waits for)."""
         window = self._windows["contacts" if path.lstrip("/").startswith("contacts") else "others"]
         if window is None:
             return 0.0
         with self._lock:
             wait = window.reserve(self._clock())
         if wait > 0:
-            self._sleep(wait)
+            (sleep or self._sleep)(wait)
         return wait
 
 

@@ -1,7 +1,9 @@
 """What a list sync tells the Dagster UI: the metadata of its materialization, or of a dry run's observation.
 
-Numbers are plain ints so the UI plots them run over run; emails appear only as masked samples (unless the
-configuration's ``mask_personal_data`` is false).
+One vocabulary everywhere (logs, observation, materialization): **added**, **updated**, **unchanged**,
+**removed**. The Markdown ``summary`` comes first; only counts worth plotting run over run are numbers (the
+UI draws a chart for each number), the rest are JSON or text. Emails appear only as masked samples, each with
+its member number so they can be told apart (unless the configuration's ``mask_personal_data`` is false).
 """
 
 from __future__ import annotations
@@ -9,56 +11,116 @@ from __future__ import annotations
 from typing import Any
 
 import dagster as dg
+import pandas as pd
 
 from ci_sendinblue.config.models import ExportSettings
-from ci_sendinblue.privacy import masked_sample
+from ci_sendinblue.privacy import labelled_sample
 from ci_sendinblue.sendinblue.contacts import EMAIL
 from ci_sendinblue.sendinblue.list_sync import DryRunOutcome, ListSyncConfig, SyncOutcome
 
 
-def dry_run_metadata(export: ExportSettings, outcome: DryRunOutcome, *, mask: bool) -> dict[str, Any]:
-    diff = outcome.diff
-    return {
-        "dry_run": True,
-        "mode": export.mode,
-        "would_add": diff.new_count,
-        "would_update": diff.changed_count,
-        "unchanged": diff.unchanged_count,
-        "would_remove": len(outcome.removing),
-        "left_segments": diff.left_count,
-        "add_sample": dg.MetadataValue.json(masked_sample(diff.new[EMAIL], mask=mask)),
-        "update_sample": dg.MetadataValue.json(masked_sample(diff.changed[EMAIL], mask=mask)),
-        "remove_sample": dg.MetadataValue.json(masked_sample(outcome.removing, mask=mask)),
-    }
-
-
 def sync_metadata(
-    export: ExportSettings, outcome: SyncOutcome, options: ListSyncConfig, *, mask: bool
+    name: str, export: ExportSettings, outcome: SyncOutcome, options: ListSyncConfig, *, mask: bool, list_page: str
 ) -> dict[str, Any]:
     diff, members, imported = outcome.diff, outcome.members, outcome.imported
+    rejected = outcome.members.raw[EMAIL]
+    rejected = rejected[rejected.isin(imported.rejected)] if imported.rejected else rejected.iloc[:0]
     return {
-        "mode": export.mode,
-        "list_id": export.list_id,
-        "added": diff.new_count,
-        "updated": diff.changed_count,
-        "unchanged": diff.unchanged_count,
-        "removed": outcome.removed,
-        "left_but_kept": diff.left_count if export.mode == "upsert" else 0,
-        "rejected": len(imported.rejected),
-        "rejected_sample": dg.MetadataValue.json(masked_sample(imported.rejected, mask=mask)),
-        "sent": diff.new_count + diff.changed_count - len(imported.rejected),
-        "members": len(members.raw),
-        "deduplicated": members.duplicates,
-        "invalid_phones": outcome.invalid_phones,
-        "invalid_phone_sample": dg.MetadataValue.json(masked_sample(outcome.invalid_phone_sample, mask=mask)),
-        "shared_phones": outcome.shared_phones,
+        "summary": dg.MetadataValue.md(summary_markdown(name, export, outcome, list_page)),
+        "dagster/row_count": dg.MetadataValue.int(len(members.raw)),
+        "added": dg.MetadataValue.int(outcome.added),
+        "updated": dg.MetadataValue.int(outcome.updated),
+        "removed": dg.MetadataValue.int(outcome.removed),
+        "unchanged": dg.MetadataValue.int(diff.unchanged_count),
+        "rejected": dg.MetadataValue.int(len(imported.rejected)),
+        "brevo_members": dg.MetadataValue.int(outcome.after.brevo),
+        "import_requests": dg.MetadataValue.int(len(imported.outcomes)),
+        "duration_seconds": dg.MetadataValue.float(outcome.duration_seconds),
+        "run": dg.MetadataValue.json(
+            {
+                "mode": export.mode,
+                "full_refresh": options.full_refresh,
+                "reconcile": options.reconcile,
+                "reconciled_drift": outcome.reconciled_drift,
+                "nothing_changed": outcome.nothing_changed,
+            }
+        ),
+        "contacts": dg.MetadataValue.json(
+            {
+                "sent": diff.new_count + diff.changed_count,
+                "merged_by_email": members.duplicates,
+                "left_segments_kept_in_list": diff.left_count if export.mode == "upsert" else 0,
+                "invalid_phones": outcome.invalid_phones,
+                "invalid_phones_sent": outcome.invalid_phones_sent,
+                "shared_phones": outcome.shared_phones,
+                "state_members": outcome.after.state,
+            }
+        ),
         "members_per_segment": dg.MetadataValue.json(members.members_per_segment),
-        "nothing_changed": outcome.nothing_changed,
         "import_process_ids": dg.MetadataValue.json([o.process_id for o in imported.outcomes]),
-        "import_requests": len(imported.outcomes),
-        "list_members_after": outcome.list_members_after,
-        "full_refresh": options.full_refresh,
-        "reconcile": options.reconcile,
-        "duration_seconds": outcome.duration_seconds,
-        "added_sample": dg.MetadataValue.json(masked_sample(diff.new[EMAIL], mask=mask, size=5)),
+        "added_sample": dg.MetadataValue.json(labelled_sample(diff.new[EMAIL], mask=mask, label="member", size=5)),
+        "rejected_sample": dg.MetadataValue.json(labelled_sample(rejected, mask=mask, label="member")),
+        "invalid_phone_sample": dg.MetadataValue.json(
+            labelled_sample(outcome.invalid_phone_sample, mask=mask, label="member")
+        ),
+        "list": dg.MetadataValue.url(list_page),
     }
+
+
+def dry_run_metadata(name: str, export: ExportSettings, outcome: DryRunOutcome, *, mask: bool) -> dict[str, Any]:
+    diff = outcome.diff
+    removing = len(outcome.removing)
+    return {
+        "summary": dg.MetadataValue.md(
+            f"**{name}** → Brevo list {export.list_id}, **dry run: nothing was sent**. A real run would add "
+            f"{diff.new_count:,}, update {diff.changed_count:,} and remove {removing:,} contacts "
+            f"({diff.unchanged_count:,} unchanged)."
+            + (
+                f"\n\n{outcome.before.describe(export.list_id)}: a real run reconciles."
+                if outcome.would_reconcile
+                else ""
+            )
+        ),
+        "dry_run": True,
+        "dagster/row_count": dg.MetadataValue.int(len(outcome.members.raw)),
+        "added": dg.MetadataValue.int(diff.new_count),
+        "updated": dg.MetadataValue.int(diff.changed_count),
+        "removed": dg.MetadataValue.int(removing),
+        "unchanged": dg.MetadataValue.int(diff.unchanged_count),
+        "mode": export.mode,
+        "added_sample": dg.MetadataValue.json(labelled_sample(diff.new[EMAIL], mask=mask, label="member")),
+        "updated_sample": dg.MetadataValue.json(labelled_sample(diff.changed[EMAIL], mask=mask, label="member")),
+        "removed_sample": dg.MetadataValue.json(
+            labelled_sample(pd.Series(outcome.removing[:10]), mask=mask, label="leaving")
+        ),
+    }
+
+
+def summary_markdown(name: str, export: ExportSettings, outcome: SyncOutcome, list_page: str) -> str:
+    """The first thing the list asset's page shows: what this run changed, and what Brevo holds now."""
+    diff, imported = outcome.diff, outcome.imported
+    refused = len(imported.rejected)
+    lines = [
+        f"**{name}** → [Brevo list {export.list_id}]({list_page}) ({export.mode} mode): "
+        f"{outcome.added:,} added, {outcome.updated:,} updated, {outcome.removed:,} removed, "
+        f"{diff.unchanged_count:,} unchanged; the list now holds {outcome.after.brevo:,} contacts.",
+        "",
+        "| | |",
+        "| --- | --- |",
+        f"| Members (from {', '.join(export.segments)}) | {len(outcome.members.raw):,} |",
+        f"| Sent | {diff.new_count + diff.changed_count:,} in {len(imported.outcomes)} import(s) |",
+        f"| Refused by Brevo | {refused:,} |",
+        f"| Duration | {outcome.duration_seconds:.1f} s |",
+        f"| Brevo and the sync state | {_agreement(outcome, export.list_id)} |",
+    ]
+    if outcome.nothing_changed:
+        lines += ["", "The members are those of the last run: nothing was read from the state or sent."]
+    return "\n".join(lines)
+
+
+def _agreement(outcome: SyncOutcome, list_id: int) -> str:
+    if outcome.after.drifted:
+        return f"**drift**: {outcome.after.describe(list_id)}"
+    if outcome.reconciled_drift:
+        return f"drift found and repaired (before the run, {outcome.before.describe(list_id)})"
+    return f"in step ({outcome.after.brevo:,} in Brevo, {outcome.after.state:,} in the state)"

@@ -27,6 +27,7 @@ from ci_sendinblue.sendinblue.policies import (
     RateLimits,
     RetryPolicy,
 )
+from ci_sendinblue.sendinblue.progress import Heartbeat
 from ci_sendinblue.sendinblue.ratelimit import RateLimiter
 from ci_sendinblue.sendinblue.sync_state import SyncStateStore
 
@@ -124,6 +125,7 @@ class SendinblueResource(dg.ConfigurableResource):
     def list_writer(self, list_id: int, log: logging.Logger | logging.LoggerAdapter) -> Iterator[ListWriter]:
         """A writer for one list with a client of its own, closed afterwards; ``log`` receives its progress,
         and every retry with its reason as a warning."""
+        heartbeat = Heartbeat(log.info)
         client = BrevoClient(
             self.api_url,
             self.api_key,
@@ -133,9 +135,10 @@ class SendinblueResource(dg.ConfigurableResource):
             limiter=self._shared_limiter(),
             transport=self.transport(),
             on_retry=log.warning,
+            heartbeat=heartbeat,
         )
         with client:
-            yield ListWriter(client, list_id, poll=self.poll_policy, log=log.info)
+            yield ListWriter(client, list_id, poll=self.poll_policy, heartbeat=heartbeat)
 
     def transport(self) -> httpx.BaseTransport | None:
         """The HTTP transport; None for a real network connection. Tests override it with the emulator."""

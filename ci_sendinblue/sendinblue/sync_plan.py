@@ -57,6 +57,8 @@ class SyncPlan:
     """Emails of members sent without SMS because their phone is not valid."""
     shared_phones: pd.Series
     """Emails of members sent without SMS because an earlier member has the same number."""
+    invalid_phones_sent: int
+    """Of ``invalid_phones``, those in ``to_import``: what this run sends without SMS."""
     state: pd.DataFrame | None
     """Reconcile only: every member in the state's terms (``email``, ``attributes_hash``, ``phone_key``)."""
 
@@ -155,7 +157,8 @@ def plan_sync(
 
     sending = diff.to_import.index
     rows = raw.index.get_indexer(sending)
-    e164 = _phones(members, has_phone & ~parsed & raw.index.isin(sending), e164)
+    in_sending = raw.index.isin(sending)
+    e164 = _phones(members, has_phone & ~parsed & in_sending, e164)
     to_import = _shape(members, sending, e164, withheld).assign(
         **{
             ATTRIBUTES_HASH: hash_text(sent[rows], sending),
@@ -167,6 +170,7 @@ def plan_sync(
         to_import=to_import,
         invalid_phones=raw.loc[invalid, EMAIL].reset_index(drop=True),
         shared_phones=raw.loc[withheld, EMAIL].reset_index(drop=True),
+        invalid_phones_sent=int(np.count_nonzero(invalid & in_sending)),
         state=state,
     )
 

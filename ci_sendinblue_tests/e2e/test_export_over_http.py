@@ -31,7 +31,7 @@ def test_sample_profiles_land_exactly(emulator, run_pipeline):
     run = run_pipeline(profiles=profiles)
     assert run.result.success, run.failure_message
     assert listed(emulator) == expected_members(profiles)
-    assert run.metadata(NEWSLETTER)["list_members_after"] == len(expected_members(profiles))
+    assert run.metadata(NEWSLETTER)["brevo_members"] == len(expected_members(profiles))
 
 
 def test_a_french_account_receives_prenom_and_nom(emulator, run_pipeline, profiles_frame):

@@ -52,7 +52,7 @@ def test_a_second_run_with_nothing_changed_sends_no_contacts(emulator, run_pipel
     assert second.result.success, second.failure_message
     assert emulator.request_counts()["POST /contacts/import"] == imports_before
     metadata = second.metadata(NEWSLETTER)
-    assert (metadata["added"], metadata["updated"], metadata["sent"]) == (0, 0, 0)
+    assert (metadata["added"], metadata["updated"], metadata["contacts"]["sent"]) == (0, 0, 0)
     assert metadata["unchanged"] == first.metadata(NEWSLETTER)["added"]
 
 
@@ -72,10 +72,11 @@ def test_a_run_that_finds_the_members_of_the_last_run_loads_parses_and_writes_no
 
     assert second.result.success, second.failure_message
     metadata, before = second.metadata(NEWSLETTER), first.metadata(NEWSLETTER)
-    assert metadata["nothing_changed"] is True
-    assert (metadata["sent"], metadata["unchanged"]) == (0, before["members"])
-    for count in ("invalid_phones", "shared_phones", "list_members_after"):
-        assert metadata[count] == before[count], count
+    assert metadata["run"]["nothing_changed"] is True
+    assert (metadata["contacts"]["sent"], metadata["unchanged"]) == (0, before["dagster/row_count"])
+    assert metadata["brevo_members"] == before["brevo_members"]
+    for count in ("invalid_phones", "shared_phones"):
+        assert metadata["contacts"][count] == before["contacts"][count], count
 
 
 def test_a_state_written_since_the_last_run_is_loaded_and_repaired(emulator, run_pipeline, sample):
@@ -90,9 +91,9 @@ def test_a_state_written_since_the_last_run_is_loaded_and_repaired(emulator, run
 
     assert run.result.success, run.failure_message
     metadata = run.metadata(NEWSLETTER)
-    assert metadata["nothing_changed"] is False
+    assert metadata["run"]["nothing_changed"] is False
     assert (metadata["added"], metadata["updated"]) == (1, 0)
-    assert run_pipeline(profiles=sample).metadata(NEWSLETTER)["nothing_changed"] is True
+    assert run_pipeline(profiles=sample).metadata(NEWSLETTER)["run"]["nothing_changed"] is True
 
 
 def test_after_changing_one_percent_of_profiles_only_those_are_imported(emulator, run_pipeline, sample):
@@ -131,7 +132,7 @@ def test_upsert_mode_keeps_members_who_left(emulator, run_pipeline, profiles_fra
     run = run_pipeline(profiles=left)
     assert run.result.success, run.failure_message
     assert "carl@example.net" in listed(emulator)
-    assert run.metadata(NEWSLETTER)["left_but_kept"] == 1
+    assert run.metadata(NEWSLETTER)["contacts"]["left_segments_kept_in_list"] == 1
     assert emulator.request_counts().get("POST /contacts/lists/{listId}/contacts/remove", 0) == 0
 
 
@@ -168,7 +169,7 @@ def test_a_mass_removal_goes_through_when_allowed_for_one_run(emulator, run_pipe
     shrunk.loc[shrunk.index[: len(shrunk) // 2], ["LoyaltyTier", "City"]] = ["Bronze", "Nowhere"]
     run = run_pipeline(config, profiles=shrunk, run_config=options(allow_mass_removal=True))
     assert run.result.success, run.failure_message
-    assert len(listed(emulator)) == run.metadata(NEWSLETTER)["members"]
+    assert len(listed(emulator)) == run.metadata(NEWSLETTER)["dagster/row_count"]
 
 
 def test_a_dry_run_reports_the_changes_and_sends_nothing(emulator, run_pipeline, profiles_frame):
@@ -182,8 +183,11 @@ def test_a_dry_run_reports_the_changes_and_sends_nothing(emulator, run_pipeline,
         if e.event_type_value == "ASSET_OBSERVATION"
     ]
     metadata = {k: v.value for k, v in observation.metadata.items()}
-    assert metadata["would_add"] == 3
-    assert all("***@" in masked for masked in metadata["add_sample"])
+    assert (metadata["dry_run"], metadata["added"], metadata["updated"], metadata["removed"]) == (True, 3, 0, 0)
+    assert all("***@" in masked for masked in metadata["added_sample"])
+    assert run.instance.get_run_by_id(run.result.run_id).tags["ci_sendinblue/dry_run"] == "true", (
+        "it stands out in Runs"
+    )
     real = run_pipeline()
     assert real.metadata(NEWSLETTER)["added"] == 3, "the dry run must not have touched the state"
 
@@ -205,21 +209,72 @@ def test_a_run_that_fails_before_brevo_completes_the_import_is_repaired_by_the_n
 def test_full_refresh_sends_every_member_again(emulator, run_pipeline):
     run_pipeline()
     run = run_pipeline(run_config=options(full_refresh=True))
-    assert run.metadata(NEWSLETTER)["sent"] == 3
+    assert run.metadata(NEWSLETTER)["contacts"]["sent"] == 3
+    assert run.instance.get_run_by_id(run.result.run_id).tags["ci_sendinblue/full_refresh"] == "true"
+
+
+def remove_by_hand(emulator, email: str) -> None:
+    httpx.post(
+        f"{emulator.api_url}/contacts/lists/12/contacts/remove", headers={"api-key": API_KEY}, json={"emails": [email]}
+    ).raise_for_status()
+
+
+def drift_check(run):
+    [check] = [c for c in run.result.get_asset_check_evaluations() if c.check_name == "list_matches_sync_state"]
+    return check
 
 
 def test_reconcile_puts_back_a_member_removed_by_hand(emulator, run_pipeline):
-    run_pipeline()
-    httpx.post(
-        f"{emulator.api_url}/contacts/lists/12/contacts/remove",
-        headers={"api-key": API_KEY},
-        json={"emails": ["zoe@example.org"]},
-    ).raise_for_status()
-    assert run_pipeline().metadata(NEWSLETTER)["sent"] == 0, "the state alone cannot see the drift"
+    config = e2e_config(emulator.api_url)
+    config["exports"]["newsletter"]["reconcile_drift"] = False
+    run_pipeline(config)
+    remove_by_hand(emulator, "zoe@example.org")
     run = run_pipeline(run_config=options(reconcile=True))
     assert run.result.success, run.failure_message
     assert "zoe@example.org" in listed(emulator)
     assert run.metadata(NEWSLETTER)["added"] == 1
+    assert run.instance.get_run_by_id(run.result.run_id).tags["ci_sendinblue/reconcile"] == "true"
+
+
+def test_drift_is_found_and_repaired_by_the_next_ordinary_run(emulator, run_pipeline):
+    first = run_pipeline()
+    assert drift_check(first).passed, drift_check(first).description
+    remove_by_hand(emulator, "zoe@example.org")
+    run = run_pipeline()
+    assert run.result.success, run.failure_message
+    assert "zoe@example.org" in listed(emulator)
+    check = drift_check(run)
+    assert not check.passed and check.severity == dg.AssetCheckSeverity.WARN, "drift is never green"
+    assert "repaired" in check.description
+    assert (check.metadata["brevo_members_before"].value, check.metadata["state_members_before"].value) == (2, 3)
+    assert check.metadata["brevo_members_after"].value == 3
+    assert "3 added" not in run.metadata(NEWSLETTER)["summary"] and run.metadata(NEWSLETTER)["added"] == 1
+    assert drift_check(run_pipeline()).passed, "the run after the repair finds the list in step"
+
+
+def test_a_fresh_list_beside_an_old_state_is_refilled_not_reported_green(emulator, run_pipeline):
+    """The failure a user met: a new emulator (an emptied list) with the old state said 'unchanged 754'."""
+    run_pipeline()
+    emulator.reset(lists={12: "Newsletter"}, attributes=["FIRSTNAME", "LASTNAME", "SMS"], process_delay=0.05)
+    run = run_pipeline()
+    assert run.result.success, run.failure_message
+    assert listed(emulator) == {"ann@example.com", "zoe@example.org", "carl@example.net"}
+    assert run.metadata(NEWSLETTER)["brevo_members"] == 3
+    assert not drift_check(run).passed
+
+
+def test_drift_without_repair_fails_the_run_with_both_numbers(emulator, run_pipeline):
+    config = e2e_config(emulator.api_url)
+    config["exports"]["newsletter"]["reconcile_drift"] = False
+    run_pipeline(config)
+    remove_by_hand(emulator, "zoe@example.org")
+    run = run_pipeline(config)
+    assert not run.result.success
+    check = drift_check(run)
+    assert not check.passed and check.severity == dg.AssetCheckSeverity.ERROR
+    assert "holds 2 contacts; the sync state expects at least 3" in check.description
+    assert "exports.newsletter.reconcile_drift" in check.description
+    assert "zoe@example.org" not in listed(emulator)
 
 
 def test_reconcile_in_mirror_mode_unlinks_a_contact_added_by_hand(emulator, run_pipeline):
@@ -257,7 +312,7 @@ def test_the_state_can_live_in_postgresql(emulator, run_pipeline, monkeypatch):
         first = run_pipeline(config)
         assert first.result.success, first.failure_message
         second = run_pipeline(config)
-        assert second.metadata(NEWSLETTER)["sent"] == 0
+        assert second.metadata(NEWSLETTER)["contacts"]["sent"] == 0
         with engine.connect() as connection:
             stored = connection.execute(sa.text(f'SELECT count(*) FROM "{schema}".ci_sendinblue_sync_state'))
             assert stored.scalar_one() == 3
@@ -268,13 +323,37 @@ def test_the_state_can_live_in_postgresql(emulator, run_pipeline, monkeypatch):
 
 
 def test_a_dry_run_reconcile_leaves_the_state_alone(emulator, run_pipeline):
-    run_pipeline()
-    httpx.post(
-        f"{emulator.api_url}/contacts/lists/12/contacts/remove",
-        headers={"api-key": API_KEY},
-        json={"emails": ["zoe@example.org"]},
-    ).raise_for_status()
-    dry = run_pipeline(run_config=options(reconcile=True, dry_run=True))
+    config = e2e_config(emulator.api_url)
+    config["exports"]["newsletter"]["reconcile_drift"] = False
+    run_pipeline(config)
+    remove_by_hand(emulator, "zoe@example.org")
+    dry = run_pipeline(config, run_config=options(reconcile=True, dry_run=True))
     assert dry.result.success, dry.failure_message
     assert "zoe@example.org" not in listed(emulator)
-    assert run_pipeline().metadata(NEWSLETTER)["sent"] == 0, "the state still holds what Brevo last confirmed"
+    after = run_pipeline(config)
+    assert not drift_check(after).passed, "the state still holds what Brevo last confirmed: the drift is still there"
+    assert after.metadata(NEWSLETTER)["contacts"]["sent"] == 0
+
+
+def logged(run, level: int = 20) -> list[str]:
+    return [r.user_message for r in run.instance.all_logs(run.result.run_id) if r.level >= level and r.user_message]
+
+
+def test_warnings_speak_only_of_what_this_run_did(emulator, run_pipeline, profiles_frame):
+    """Carl's phone ("12") is not valid: the first run sends him without SMS and says so; a later run that
+    sends only Ann must not warn about Carl again."""
+    first = run_pipeline()
+    assert any("1 contacts sent in this run without SMS" in line for line in logged(first, level=30))
+    changed = profiles_frame.copy()
+    changed.loc[changed["CustomerId"] == "C1", "FirstName"] = "Anna"
+    second = run_pipeline(profiles=changed)
+    assert second.metadata(NEWSLETTER)["updated"] == 1
+    assert not [line for line in logged(second, level=30) if "SMS" in line]
+
+
+def test_the_log_tells_each_import_and_closes_with_what_the_list_holds(emulator, run_pipeline):
+    run = run_pipeline()
+    lines = logged(run)
+    assert any(line.startswith("import 1 of 1 started (3 contacts, ") for line in lines)
+    assert any(line.startswith("import 1 of 1 completed in ") for line in lines)
+    assert "newsletter: 3 added, 0 updated, 0 removed; list 12 now holds 3" in lines

@@ -95,10 +95,12 @@ def test_profile_keys_are_counted(corpus_run):
 
 def test_dropped_phones_and_duplicates_are_counted(corpus_run):
     report = corpus_run["list"]
-    assert report["invalid_phones"] == sum(1 for c in CASES if c.phone == "invalid")
-    assert report["shared_phones"] == sum(1 for c in CASES if c.phone == "shared")
-    assert report["deduplicated"] == sum(len(c.rows) - 1 for c in CASES if c.kind == "duplicate")
-    assert report["rejected"] == 0 and report["members"] == len(corpus_run["members"])
+    contacts = report["contacts"]
+    assert contacts["invalid_phones"] == sum(1 for c in CASES if c.phone == "invalid")
+    assert contacts["invalid_phones_sent"] == contacts["invalid_phones"], "a first run sends every member"
+    assert contacts["shared_phones"] == sum(1 for c in CASES if c.phone == "shared")
+    assert contacts["merged_by_email"] == sum(len(c.rows) - 1 for c in CASES if c.kind == "duplicate")
+    assert report["rejected"] == 0 and report["dagster/row_count"] == len(corpus_run["members"])
 
 
 # -- file-level cases: each its own load or run --------------------------------------------------------------
@@ -298,7 +300,7 @@ def test_parquet_with_float_phone_column_lands_with_sms(materialize_project, hos
     frame.to_parquet(tmp_path / "profiles.parquet", index=False)
     run = materialize_project(tmp_path, hostile_config(hostile_emulator.api_url, "profiles.parquet"))
     assert run.result.success, run.failure_message
-    assert run.metadata(NEWSLETTER)["invalid_phones"] == 0
+    assert run.metadata(NEWSLETTER)["contacts"]["invalid_phones"] == 0
     assert {m["email"]: m["attributes"] for m in hostile_emulator.members(12)} == {
         "good0@example.com": {"FIRSTNAME": "Good", "LASTNAME": "Row0", "SMS": "+12065550161"},
         "good1@example.com": {"FIRSTNAME": "Good", "LASTNAME": "Row1"},

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from ci_sendinblue.sendinblue.errors import ContactTooLarge
-from ci_sendinblue.sendinblue.imports import import_bodies
+from ci_sendinblue.sendinblue.imports import count_import_bodies, import_bodies
 
 
 def contacts(count: int) -> pd.DataFrame:
@@ -187,3 +187,36 @@ def test_an_export_mapping_one_attribute_sends_contacts_missing_it(clear_empty: 
         {"email": "q2@example.com", "attributes": {"FIRSTNAME": "Bo"}},
         {"email": "q3@example.com", "attributes": missing},
     ]
+
+
+def awkward_contacts(count: int) -> pd.DataFrame:
+    """Values whose JSON is longer than their text (quotes, backslashes, control characters), multi-byte
+    text, empty and missing values, in every position."""
+    awkward = ['O"Brien', "back\\slash", "tab\there", "new\nline", "Zoë", "李小龍", "", None, "x" * 300, "\x01"]
+    return pd.DataFrame(
+        {
+            "email": [f"person{i}@example.com" for i in range(count)],
+            "FIRSTNAME": [awkward[i % len(awkward)] for i in range(count)],
+            "LASTNAME": [awkward[(i * 7) % len(awkward)] for i in range(count)],
+            "SMS": [None if i % 4 else f"+1206555{i:04d}" for i in range(count)],
+        }
+    )
+
+
+@pytest.mark.parametrize("clear_empty", [False, True])
+@pytest.mark.parametrize("limit", [1024, 5000, 65_536])
+def test_the_announced_number_of_imports_is_the_number_packed(clear_empty, limit) -> None:
+    """Logs say "import 3 of 11" before the first body is packed: the count must be the packer's."""
+    frame = awkward_contacts(2000)
+    packed = list(import_bodies(frame, list_id=12, max_bytes=limit, clear_empty_attributes=clear_empty))
+    assert len(packed) > 1 or limit == 65_536
+    counted = count_import_bodies(frame, list_id=12, max_bytes=limit, clear_empty_attributes=clear_empty)
+    assert counted == len(packed)
+
+
+def test_an_export_with_only_emails_counts_its_imports() -> None:
+    frame = contacts(500)[["email"]]
+    assert count_import_bodies(frame, list_id=1, max_bytes=2048) == len(
+        list(import_bodies(frame, list_id=1, max_bytes=2048))
+    )
+    assert count_import_bodies(frame.iloc[:0], list_id=1, max_bytes=2048) == 0
