@@ -223,6 +223,13 @@ class ExportSettings(StrictModel):
     max_isolation_imports: int = Field(
         default=64, ge=0, description="Extra imports a run may spend splitting failed imports to find refused rows."
     )
+    freshness_grace_minutes: int | None = Field(
+        default=60,
+        ge=1,
+        le=24 * 60,
+        description="How long after a scheduled tick the list may still be refreshing before Dagster shows it "
+        "overdue; capped at the schedule's shortest interval. null: no freshness policy.",
+    )
 
     @field_validator("mapping")
     @classmethod
