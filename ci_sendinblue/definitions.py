@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
+from ci_sendinblue.alerts.sensors import build_run_failure_sensor
 from ci_sendinblue.config.loading import load_settings
 from ci_sendinblue.config.models import Settings
 from ci_sendinblue.frames import ArrowFrames
@@ -45,7 +46,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         },
         jobs=[*build_export_jobs(settings), all_exports_job(settings)],
         schedules=build_export_schedules(settings),
-        sensors=[build_profiles_sensor(settings.profiles, ALL_EXPORTS_JOB)],
+        sensors=[build_profiles_sensor(settings.profiles, ALL_EXPORTS_JOB), build_run_failure_sensor(settings)],
         executor=dg.in_process_executor,
     )
 

@@ -25,6 +25,7 @@ from pydantic import (
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from ci_sendinblue.alerts.slack import SLACK_EXTRA_INSTALL, slack_sdk_installed
 from ci_sendinblue.sendinblue.mapping import EMAIL_KEY
 from ci_sendinblue.sendinblue.policies import (
     DEFAULT_POLL,
@@ -248,6 +249,13 @@ class ExportSettings(StrictModel):
         description="When Brevo's member count disagrees with the sync state, repair it in the same run by "
         "reading the list's members from Brevo (as reconcile: true does); off, the run fails its drift check.",
     )
+    freshness_grace_minutes: int | None = Field(
+        default=60,
+        ge=1,
+        le=24 * 60,
+        description="How long after a scheduled tick the list may still be refreshing before Dagster shows it "
+        "overdue; capped at the schedule's shortest interval. null: no freshness policy.",
+    )
 
     @field_validator("mapping")
     @classmethod
@@ -321,6 +329,49 @@ def _has_password(url: str) -> bool:
         raise ValueError(f"not a SQLAlchemy URL ({error})") from None
 
 
+class AlertsSettings(StrictModel):
+    """Where a failed run is announced besides the failure sensor's own log (which always has it)."""
+
+    slack_webhook_url_env: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
+        description="Environment variable holding a Slack incoming-webhook URL. The URL lets anyone post to the "
+        "channel, so it is a secret and never goes in the file.",
+    )
+    channel: str | None = Field(
+        default=None,
+        min_length=1,
+        description="Channel to post to, for a legacy webhook that lets the message choose; a Slack app's "
+        "webhook always posts to the channel it was created for.",
+    )
+    dagster_base_url: AnyHttpUrl | None = Field(
+        default=None, description="Address of the Dagster UI (e.g. http://dagster.internal:3000) for run links."
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_webhook_url_in_the_file(cls, raw: Any) -> Any:
+        if isinstance(raw, dict) and "slack_webhook_url" in raw:
+            raise ValueError(
+                "slack_webhook_url: a webhook URL is a secret: put it in an environment variable and name that "
+                "variable in slack_webhook_url_env"
+            )
+        return raw
+
+    @field_validator("slack_webhook_url_env")
+    @classmethod
+    def _slack_extra_installed(cls, name: str | None) -> str | None:
+        if name is not None and not slack_sdk_installed():
+            raise ValueError(f"Slack alerts need the optional slack extra (slack_sdk): {SLACK_EXTRA_INSTALL}")
+        return name
+
+    @model_validator(mode="after")
+    def _channel_needs_slack(self) -> AlertsSettings:
+        if self.channel and not self.slack_webhook_url_env:
+            raise ValueError("channel is where Slack alerts go: set slack_webhook_url_env as well")
+        return self
+
+
 class Settings(StrictModel):
     """The whole configuration file."""
 
@@ -329,6 +380,7 @@ class Settings(StrictModel):
     connections: dict[str, ConnectionSettings] = Field(min_length=1)
     exports: dict[str, ExportSettings] = Field(default_factory=dict)
     state: StateSettings = StateSettings()
+    alerts: AlertsSettings = AlertsSettings()
     mask_personal_data: bool = Field(
         default=True, description="Mask emails and phones in metadata and logs shown in the Dagster UI."
     )

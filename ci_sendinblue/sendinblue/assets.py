@@ -15,6 +15,7 @@ from ci_sendinblue.config.models import ExportSettings, Settings
 from ci_sendinblue.segments.assets import segment_key
 from ci_sendinblue.sendinblue.checks import REFUSED_SHARE_CHECK, cap_result, drift_result, list_check_specs
 from ci_sendinblue.sendinblue.errors import BrevoError, ExportError, TooManyProfiles
+from ci_sendinblue.sendinblue.freshness import freshness_policy
 from ci_sendinblue.sendinblue.list_sync import DryRunOutcome, ListSync, ListSyncConfig, SyncOutcome
 from ci_sendinblue.sendinblue.mapping import FieldMapping
 from ci_sendinblue.sendinblue.reports import dry_run_metadata, sync_metadata
@@ -54,6 +55,7 @@ def build_list_asset(name: str, export: ExportSettings, settings: Settings) -> d
         ins={segment: dg.AssetIn(segment_key(segment), dagster_type=pd.DataFrame) for segment in export.segments},
         required_resource_keys={connection_key, SYNC_STATE},
         pool=f"brevo_list_{export.list_id}",
+        freshness_policy=freshness_policy(export),
         output_required=False,
         check_specs=list_check_specs(key),
         description=export.description

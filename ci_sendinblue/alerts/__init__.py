@@ -1,0 +1,1 @@
+"""Telling people that a run failed: what failed, where to look, and nothing personal or secret."""
