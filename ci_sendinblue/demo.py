@@ -104,6 +104,9 @@ def _report(settings: Settings, result: dg.ExecuteInProcessResult, emulator: Emu
                 f"{contacts['merged_by_email']} rows merged by email, {contacts['invalid_phones']} invalid phones "
                 f"dropped, {meta['duration_seconds']} s"
             )
+        checks = [c for c in result.get_asset_check_evaluations() if c.asset_key == dg.AssetKey(["sendinblue", name])]
+        if checks:
+            lines.append("    checks: " + ", ".join(f"{c.check_name} {_verdict(c)}" for c in checks))
         lines.append(f"    members now in the list: {len(members)}")
         for member in members[:3]:
             attributes = {
@@ -114,6 +117,12 @@ def _report(settings: Settings, result: dg.ExecuteInProcessResult, emulator: Emu
         lines.append(f"FAILED {failure.step_key}: {failure.step_failure_data.error.message.strip()}")
     lines.append("Result: " + ("success" if result.success else "failure"))
     return "\n".join(lines)
+
+
+def _verdict(check: dg.AssetCheckEvaluation) -> str:
+    if check.passed:
+        return "passed"
+    return "failed" if check.severity == dg.AssetCheckSeverity.ERROR else "warned"
 
 
 def project_root(start: Path | None = None) -> Path:

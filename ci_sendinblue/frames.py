@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.ipc as ipc
 from upath import UPath
 
+from ci_sendinblue.docs import shown_in_ui
 from ci_sendinblue.memory import release_unused_memory
 from ci_sendinblue.text import frame_from_arrow
 
@@ -48,8 +49,9 @@ class ArrowFrameIOManager(dg.UPathIOManager):
         return frame_from_arrow(table, index_column=_INDEX)
 
 
+@shown_in_ui
 class ArrowFrames(dg.ConfigurableIOManagerFactory):
-    """The project's IO manager: frames as Arrow IPC files under ``base_dir`` (default: the instance's
+    """The project's IO manager: frames as Arrow IPC files under `base_dir` (default: the instance's
     storage directory)."""
 
     base_dir: str | None = None

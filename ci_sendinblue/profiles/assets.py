@@ -3,6 +3,7 @@
 import dagster as dg
 import pandas as pd
 
+from ci_sendinblue.columns import frame_schema, type_name
 from ci_sendinblue.config.models import ProfilesSettings
 from ci_sendinblue.profiles.checks import KEY_CHECK
 from ci_sendinblue.profiles.sources import ProfilesFileError, read_profiles, unavailable_reason
@@ -59,9 +60,7 @@ def build_customer_profiles(profiles: ProfilesSettings) -> dg.AssetsDefinition:
                 "duplicate_key": int(duplicated.sum()),
                 "missing_key_rows": _row_numbers(missing),
                 "duplicate_keys": dg.MetadataValue.json(sorted(set(keys[duplicated].astype(str)))[:20]),
-                "dagster/column_schema": dg.TableSchema(
-                    columns=[dg.TableColumn(str(c), str(frame[c].dtype)) for c in frame.columns]
-                ),
+                "dagster/column_schema": frame_schema(frame, {profiles.key: _key_column(profiles.key, frame)}),
             },
         )
         yield KEY_CHECK.result(
@@ -74,6 +73,15 @@ def build_customer_profiles(profiles: ProfilesSettings) -> dg.AssetsDefinition:
         )
 
     return customer_profiles
+
+
+def _key_column(key: str, frame: pd.DataFrame) -> dg.TableColumn:
+    return dg.TableColumn(
+        key,
+        type_name(frame[key].dtype),
+        description="Identifies the profile; rows where it is missing or shared are left out (see the check).",
+        constraints=dg.TableColumnConstraints(nullable=False, unique=True),
+    )
 
 
 def _row_numbers(mask: pd.Series, limit: int = 20) -> str:

@@ -8,13 +8,14 @@ import pandas as pd
 import pandera.pandas as pa
 from dagster_pandera import pandera_schema_to_dagster_type
 
+from ci_sendinblue.columns import frame_schema, passed_through
 from ci_sendinblue.config.models import SegmentSettings, Settings
 from ci_sendinblue.privacy import mask_email
 from ci_sendinblue.profiles.assets import CUSTOMER_PROFILES
 from ci_sendinblue.segments.checks import REJECTED_SHARE_CHECK
 from ci_sendinblue.segments.emails import normalize_emails
 from ci_sendinblue.segments.rules import evaluate
-from ci_sendinblue.segments.schemas import segment_members_schema
+from ci_sendinblue.segments.schemas import contract_columns, segment_members_schema
 from ci_sendinblue.text import rows_where
 
 
@@ -31,6 +32,8 @@ def build_segment_asset(name: str, segment: SegmentSettings, settings: Settings)
     key_column = settings.profiles.key
     email_column = settings.segment_email_column(name)
     schema = segment_members_schema(key_column, email_column).set_name(f"{name}_members")
+    members_type = _dagster_type(schema)
+    contract = contract_columns(schema)
     mask = settings.mask_personal_data
 
     @dg.asset(
@@ -38,9 +41,12 @@ def build_segment_asset(name: str, segment: SegmentSettings, settings: Settings)
         group_name="segments",
         kinds={"pandas", "pandera"},
         ins={"customer_profiles": dg.AssetIn(CUSTOMER_PROFILES)},
-        dagster_type=_dagster_type(schema),
+        dagster_type=members_type,
         description=segment.description or f"Profiles in segment {name}.",
-        metadata={"rule": dg.MetadataValue.json(segment.where.model_dump(by_alias=True, exclude_defaults=True))},
+        metadata={
+            "rule": dg.MetadataValue.json(segment.where.model_dump(by_alias=True, exclude_defaults=True)),
+            "dagster/column_schema": dg.TableSchema(columns=list(contract.values())),
+        },
         check_specs=[REJECTED_SHARE_CHECK.spec(key)],
     )
     def _segment(context: dg.AssetExecutionContext, customer_profiles: pd.DataFrame):
@@ -70,6 +76,8 @@ def build_segment_asset(name: str, segment: SegmentSettings, settings: Settings)
             members,
             metadata={
                 "dagster/row_count": len(members),
+                "dagster/column_schema": frame_schema(members, contract),
+                "dagster/column_lineage": passed_through(map(str, members.columns), CUSTOMER_PROFILES),
                 "matched": len(matched),
                 "rejected": len(rejected),
                 "rejected_by_reason": dg.MetadataValue.json(by_reason),

@@ -14,6 +14,7 @@ import httpx
 from pydantic import Field, PrivateAttr
 
 from ci_sendinblue.config.models import ConnectionSettings, ExportSettings
+from ci_sendinblue.docs import shown_in_ui
 from ci_sendinblue.sendinblue.client import BrevoClient
 from ci_sendinblue.sendinblue.errors import ExportError
 from ci_sendinblue.sendinblue.list_writer import ListWriter
@@ -35,11 +36,12 @@ _limiters: dict[tuple[str, str, RateLimits], RateLimiter] = {}
 _limiters_lock = threading.Lock()
 
 
+@shown_in_ui
 class SendinblueResource(dg.ConfigurableResource):
     """A Brevo (Sendinblue) account: credentials, limits, and what each export maps to which attribute.
 
-    The API key comes from an environment variable (``dg.EnvVar``), so the Dagster UI shows the variable's
-    name and never its value. ``field_mappings`` is the one place a list asset reads its mapping from, so the
+    The API key comes from an environment variable (`dg.EnvVar`), so the Dagster UI shows the variable's
+    name and never its value. `field_mappings` is the one place a list asset reads its mapping from, so the
     UI's resource view shows what runs really send.
 
     Each step gets a client of its own (its retry warnings go to its own log), while every client of the same
@@ -154,11 +156,12 @@ class SendinblueResource(dg.ConfigurableResource):
             return _limiters[key]
 
 
+@shown_in_ui
 class SyncStateResource(dg.ConfigurableResource):
-    """Where each export keeps what Brevo last confirmed (see ``ci_sendinblue.sendinblue.sync_state``).
+    """Where each export keeps what Brevo last confirmed (see `ci_sendinblue.sendinblue.sync_state`).
 
     Without a URL the state is a SQLite file beside the Dagster instance's own storage, so it lives and is
-    backed up with the run history; a PostgreSQL URL (best passed as ``dg.EnvVar``) shares it between
+    backed up with the run history; a PostgreSQL URL (best passed as `dg.EnvVar`) shares it between
     machines.
     """
 
