@@ -372,6 +372,15 @@ def run_job(defs: Any, instance: Any, emulator_pid: int) -> dict[str, Any]:
         materialization = event.event_specific_data.materialization
         if materialization.asset_key == dg.AssetKey(["sendinblue", EXPORT]):
             metadata = {k: v.value for k, v in materialization.metadata.items()}
+    contacts = metadata.get("contacts") or {}
+    metadata.update(  # the figures the tables below were written with, from the list's metadata
+        sent=contacts.get("sent"),
+        members=metadata.get("dagster/row_count"),
+        deduplicated=contacts.get("merged_by_email"),
+        invalid_phones=contacts.get("invalid_phones"),
+        shared_phones=contacts.get("shared_phones"),
+        list_members_after=metadata.get("brevo_members"),
+    )
     failures = [f"{f.step_key}: {f.step_failure_data.error.message.strip()}" for f in result.get_step_failure_events()]
     keep = [
         "added",

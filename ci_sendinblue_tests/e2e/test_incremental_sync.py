@@ -329,6 +329,9 @@ def test_a_dry_run_reconcile_leaves_the_state_alone(emulator, run_pipeline):
     remove_by_hand(emulator, "zoe@example.org")
     dry = run_pipeline(config, run_config=options(reconcile=True, dry_run=True))
     assert dry.result.success, dry.failure_message
+    check = drift_check(dry)
+    assert not check.passed and check.severity == dg.AssetCheckSeverity.WARN
+    assert "This dry run sent nothing" in check.description
     assert "zoe@example.org" not in listed(emulator)
     after = run_pipeline(config)
     assert not drift_check(after).passed, "the state still holds what Brevo last confirmed: the drift is still there"
