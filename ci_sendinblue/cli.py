@@ -19,13 +19,16 @@ def main(argv: list[str] | None = None) -> int:
     ui = commands.add_parser("ui", help="start the local emulator and the Dagster UI (dagster dev)")
     ui.add_argument("--port", type=int, default=3000, help="Dagster UI port (default 3000)")
     ui.add_argument("--emulator-port", type=int, default=8765, help="emulator port the config points at")
-    commands.add_parser("emulator", help="run the Brevo API emulator (see 'ci-sendinblue emulator --help')")
+    # No help of its own: --help and every flag go to the emulator's parser, which knows them.
+    commands.add_parser(
+        "emulator", add_help=False, help="run the Brevo API emulator (see 'ci-sendinblue emulator --help')"
+    )
 
     args, rest = parser.parse_known_args(argv)
     if args.command == "emulator":
         from ci_sendinblue.emulator.cli import main as emulator_main
 
-        return emulator_main(rest)
+        return emulator_main(rest, prog="ci-sendinblue emulator")
     if rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     if args.command == "demo":
