@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -51,18 +49,15 @@ def _demo(config: Path | None) -> int:
 
 def _ui(port: int, emulator_port: int) -> int:
     """dagster dev against the emulator the bundled configuration points at (127.0.0.1:8765)."""
-    from ci_sendinblue.demo import demo_environment, project_root
+    from ci_sendinblue.demo import project_root
+    from ci_sendinblue.ui import run_ui
 
-    root = project_root()
-    settings = load_settings()
-    with demo_environment(settings, emulator_port) as (_, emulator):
-        print(f"Brevo emulator: {emulator.api_url}  (members: {emulator.base_url}/_emulator/lists/<id>/members)")
-        environment = {**os.environ, "DAGSTER_HOME": str(root)}
-        command = ["dagster", "dev", "-w", str(root / "workspace.yaml"), "-h", "127.0.0.1", "-p", str(port)]
-        try:
-            return subprocess.call(command, cwd=root, env=environment)
-        except KeyboardInterrupt:
-            return 0
+    try:
+        settings = load_settings()
+    except ConfigError as error:
+        print(error, file=sys.stderr)
+        return 2
+    return run_ui(project_root(), settings, port, emulator_port)
 
 
 if __name__ == "__main__":
