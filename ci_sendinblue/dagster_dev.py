@@ -37,10 +37,26 @@ def start_dagster_dev(
     stdout: IO[str] | None = None,
     stderr: IO[str] | None = None,
 ) -> subprocess.Popen[str]:
-    """Start ``command`` as the leader of a new process group (see the module's docstring)."""
+    """Start ``command`` as the leader of a new process group (see the module's docstring).
+
+    SIGINT and SIGTERM are given back their default handling in the child: a process started in the
+    background by a script inherits SIGINT ignored, and ``dagster dev`` (which maps SIGTERM onto SIGINT's
+    handler) would then ignore both and only ever stop by being killed."""
     return subprocess.Popen(
-        command, cwd=cwd, env=dict(env), stdout=stdout, stderr=stderr, text=True, start_new_session=True
+        command,
+        cwd=cwd,
+        env=dict(env),
+        stdout=stdout,
+        stderr=stderr,
+        text=True,
+        start_new_session=True,
+        preexec_fn=_default_stop_signals,
     )
+
+
+def _default_stop_signals() -> None:
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, signal.SIG_DFL)
 
 
 def stop_dagster_dev(child: subprocess.Popen[str], grace: float = STOP_GRACE_SECONDS) -> None:
