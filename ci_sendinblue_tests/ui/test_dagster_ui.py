@@ -121,7 +121,7 @@ def test_a_list_emptied_behind_its_back_is_found_and_repaired(stack: UiStack, pa
     watch_run_until_done(page, stack.url, run_id, stack.log)  # the run succeeds, drift or not
     open_asset(page, stack.url, LIST, view="checks")
     wait_for_checks_tab(page)
-    save_screenshot(page, "checks_after_drift")
+    save_screenshot(page, "checks_after_drift", documented=False)
 
     execution = latest_check_execution(stack.url, LIST, SYNC_CHECK)
     assert execution is not None and execution.run_id == run_id, "this run must evaluate the check again"  # CONTRACT
@@ -131,5 +131,5 @@ def test_a_list_emptied_behind_its_back_is_found_and_repaired(stack: UiStack, pa
     assert read_check_entry(page, SYNC_CHECK) == CheckEntry("Failed", "warning_outline")  # CONTRACT
     select_check(page, SYNC_CHECK)
     expect(page.get_by_text("repaired", exact=False).first).to_be_visible()  # CONTRACT
-    save_screenshot(page, "checks_after_drift")
+    save_screenshot(page, "checks_after_drift", documented=False)
     assert stack.members() == first_run.members  # CONTRACT: the list holds its members again
