@@ -159,7 +159,8 @@ def watch_run_until_done(
         time.sleep(0.5)
         status = run_status(url, run_id)
     assert status == "SUCCESS", f"run {run_id} ended {status}; log:\n{log_tail()[-4000:]}"
-    expect(page.get_by_text("Success", exact=True).first).to_be_visible(timeout=20_000)
+    status_tag = page.locator("div", has=page.locator("[aria-label='run_success']")).filter(has_text="Success")
+    expect(status_tag.last).to_be_visible(timeout=20_000)  # the run page polls: it may lag the API
 
 
 # -- the list asset ------------------------------------------------------------------------------------------
