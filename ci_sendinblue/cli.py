@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -19,13 +17,16 @@ def main(argv: list[str] | None = None) -> int:
     ui = commands.add_parser("ui", help="start the local emulator and the Dagster UI (dagster dev)")
     ui.add_argument("--port", type=int, default=3000, help="Dagster UI port (default 3000)")
     ui.add_argument("--emulator-port", type=int, default=8765, help="emulator port the config points at")
-    commands.add_parser("emulator", help="run the Brevo API emulator (see 'ci-sendinblue emulator --help')")
+    # No help of its own: --help and every flag go to the emulator's parser, which knows them.
+    commands.add_parser(
+        "emulator", add_help=False, help="run the Brevo API emulator (see 'ci-sendinblue emulator --help')"
+    )
 
     args, rest = parser.parse_known_args(argv)
     if args.command == "emulator":
         from ci_sendinblue.emulator.cli import main as emulator_main
 
-        return emulator_main(rest)
+        return emulator_main(rest, prog="ci-sendinblue emulator")
     if rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     if args.command == "demo":
@@ -48,18 +49,15 @@ def _demo(config: Path | None) -> int:
 
 def _ui(port: int, emulator_port: int) -> int:
     """dagster dev against the emulator the bundled configuration points at (127.0.0.1:8765)."""
-    from ci_sendinblue.demo import demo_environment, project_root
+    from ci_sendinblue.demo import project_root
+    from ci_sendinblue.ui import run_ui
 
-    root = project_root()
-    settings = load_settings()
-    with demo_environment(settings, emulator_port) as (_, emulator):
-        print(f"Brevo emulator: {emulator.api_url}  (members: {emulator.base_url}/_emulator/lists/<id>/members)")
-        environment = {**os.environ, "DAGSTER_HOME": str(root)}
-        command = ["dagster", "dev", "-w", str(root / "workspace.yaml"), "-h", "127.0.0.1", "-p", str(port)]
-        try:
-            return subprocess.call(command, cwd=root, env=environment)
-        except KeyboardInterrupt:
-            return 0
+    try:
+        settings = load_settings()
+    except ConfigError as error:
+        print(error, file=sys.stderr)
+        return 2
+    return run_ui(project_root(), settings, port, emulator_port)
 
 
 if __name__ == "__main__":

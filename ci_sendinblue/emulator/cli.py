@@ -78,12 +78,14 @@ def settings_from_args(args: argparse.Namespace) -> EmulatorSettings:
     )
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Parse ``argv`` and serve until interrupted; return the exit status."""
-    args = build_parser().parse_args(argv)
+def main(argv: list[str] | None = None, prog: str = "python -m ci_sendinblue.emulator") -> int:
+    """Parse ``argv`` and serve until interrupted; return the exit status. ``prog`` names the command in
+    ``--help`` and errors (``ci-sendinblue emulator`` when the project CLI forwards to it)."""
+    parser = build_parser(prog)
+    args = parser.parse_args(argv)
     try:
         settings = settings_from_args(args)
     except (OSError, ValueError) as exc:
-        build_parser().error(f"--faults: {exc}")
+        parser.error(f"--faults: {exc}")
     serve(settings)
     return 0

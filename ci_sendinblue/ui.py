@@ -1,0 +1,96 @@
+"""``./dev ui``: the Dagster UI (``dagster dev``) wired to a fresh local Brevo emulator.
+
+Every start gets an empty emulator, so the sync state the last session left behind would describe contacts
+this emulator never received: the next run would send only the changes and the list would stay short of
+its members until a reconcile. The demo's sync state is therefore reset at each start (said in one line).
+It is reset only when it is the default SQLite file in the instance's storage and every connection points
+at this machine: a configuration that talks to a real Brevo account or keeps its state in a database of
+its own never loses it to ``./dev ui``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from ipaddress import ip_address
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ci_sendinblue.config.models import Settings
+from ci_sendinblue.dagster_dev import (
+    dagster_dev_command,
+    start_dagster_dev,
+    stop_dagster_dev,
+    stop_requests,
+    wait_until_exit_or_stop,
+)
+
+STATE_DATABASE = "ci_sendinblue_sync_state.db"
+STATE_COPIES = "ci_sendinblue_sync_state_copies"
+
+
+def instance_storage_directory(home: Path) -> Path:
+    """The folder ``instance.storage_directory()`` names for the instance configured in ``home``.
+
+    Read from ``dagster.yaml`` rather than by loading the instance, which would create its storage relative to
+    the current directory; a relative ``base_dir`` is taken relative to ``home``, where ``dagster dev`` runs.
+    """
+    path = home / "dagster.yaml"
+    config: dict[str, Any] = (yaml.safe_load(path.read_text("utf-8")) if path.is_file() else None) or {}
+    base_dir = ((config.get("local_artifact_storage") or {}).get("config") or {}).get("base_dir")
+    return home / (base_dir or ".") / "storage"
+
+
+def _on_this_machine(url: str) -> bool:
+    host = url.split("://", 1)[-1].split("/", 1)[0].rsplit(":", 1)[0].strip("[]")
+    if host == "localhost":
+        return True
+    try:
+        return ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def owns_demo_state(settings: Settings) -> bool:
+    """Whether the sync state is the demo's: default SQLite storage and every connection on this machine."""
+    default_storage = settings.state.url is None and settings.state.url_env is None
+    return default_storage and all(_on_this_machine(str(c.api_url)) for c in settings.connections.values())
+
+
+def reset_demo_state(storage: Path) -> str:
+    """Remove the sync state database and its local copies from ``storage``; say what was done."""
+    removed = []
+    for name in (STATE_DATABASE, f"{STATE_DATABASE}-journal", f"{STATE_DATABASE}-wal", f"{STATE_DATABASE}-shm"):
+        if (storage / name).is_file():
+            (storage / name).unlink()
+            removed.append(name)
+    if (storage / STATE_COPIES).is_dir():
+        shutil.rmtree(storage / STATE_COPIES)
+        removed.append(STATE_COPIES + "/")
+    what = f"removed {', '.join(removed)} from {storage}" if removed else f"nothing to remove in {storage}"
+    return f"Fresh emulator, fresh sync state: {what}."
+
+
+def run_ui(root: Path, settings: Settings, port: int, emulator_port: int) -> int:
+    """Serve until Ctrl-C or SIGTERM, then stop ``dagster dev`` (and all it started) and the emulator."""
+    from ci_sendinblue.demo import demo_environment
+
+    with stop_requests() as requested, demo_environment(settings, emulator_port) as (_, emulator):
+        print(f"Brevo emulator: {emulator.api_url}  (members: {emulator.base_url}/_emulator/lists/<id>/members)")
+        if owns_demo_state(settings):
+            print(reset_demo_state(instance_storage_directory(root)))
+        else:
+            print("Sync state kept: this configuration talks to Brevo or keeps its state elsewhere.")
+        if requested.is_set():
+            return 0
+        environment = {**os.environ, "DAGSTER_HOME": str(root)}
+        child = start_dagster_dev(
+            dagster_dev_command(root / "workspace.yaml", "127.0.0.1", port), cwd=root, env=environment
+        )
+        try:
+            stopped = wait_until_exit_or_stop(child, requested)
+        finally:
+            stop_dagster_dev(child)
+        return 0 if stopped else child.returncode
