@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import os
 import shutil
-from ipaddress import ip_address
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from ci_sendinblue.config.models import Settings
+from ci_sendinblue.config.models import Settings, is_loopback
 from ci_sendinblue.dagster_dev import (
     dagster_dev_command,
     start_dagster_dev,
@@ -26,9 +25,7 @@ from ci_sendinblue.dagster_dev import (
     stop_requests,
     wait_until_exit_or_stop,
 )
-
-STATE_DATABASE = "ci_sendinblue_sync_state.db"
-STATE_COPIES = "ci_sendinblue_sync_state_copies"
+from ci_sendinblue.sendinblue.resources import STATE_COPIES, STATE_DATABASE
 
 
 def instance_storage_directory(home: Path) -> Path:
@@ -43,20 +40,10 @@ def instance_storage_directory(home: Path) -> Path:
     return home / (base_dir or ".") / "storage"
 
 
-def _on_this_machine(url: str) -> bool:
-    host = url.split("://", 1)[-1].split("/", 1)[0].rsplit(":", 1)[0].strip("[]")
-    if host == "localhost":
-        return True
-    try:
-        return ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def owns_demo_state(settings: Settings) -> bool:
     """Whether the sync state is the demo's: default SQLite storage and every connection on this machine."""
     default_storage = settings.state.url is None and settings.state.url_env is None
-    return default_storage and all(_on_this_machine(str(c.api_url)) for c in settings.connections.values())
+    return default_storage and all(is_loopback(c.api_url.host or "") for c in settings.connections.values())
 
 
 def reset_demo_state(storage: Path) -> str:

@@ -210,12 +210,13 @@ class ConnectionSettings(StrictModel):
     @field_validator("api_url")
     @classmethod
     def _https_unless_loopback(cls, url: AnyHttpUrl) -> AnyHttpUrl:
-        if url.scheme != "https" and not _is_loopback(url.host or ""):
+        if url.scheme != "https" and not is_loopback(url.host or ""):
             raise ValueError(f"api_url must use https:// unless it points at this machine (got {url.scheme}://)")
         return url
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (as a URL names it) is this machine."""
     return host in ("localhost", "::1", "[::1]") or host.startswith("127.")
 
 

@@ -32,6 +32,10 @@ from ci_sendinblue.sendinblue.progress import Heartbeat
 from ci_sendinblue.sendinblue.ratelimit import RateLimiter
 from ci_sendinblue.sendinblue.sync_state import SyncStateStore
 
+STATE_DATABASE = "ci_sendinblue_sync_state.db"
+STATE_COPIES = "ci_sendinblue_sync_state_copies"
+"""The default sync state's file and its local copies' folder, in the Dagster instance's storage folder."""
+
 _limiters: dict[tuple[str, str, RateLimits], RateLimiter] = {}
 _limiters_lock = threading.Lock()
 
@@ -181,9 +185,9 @@ class SyncStateResource(dg.ConfigurableResource):
 
     def store(self, instance: dg.DagsterInstance) -> SyncStateStore:
         storage = Path(instance.storage_directory())
-        url = self.url or f"sqlite:///{storage / 'ci_sendinblue_sync_state.db'}"
+        url = self.url or f"sqlite:///{storage / STATE_DATABASE}"
         if url not in self._stores:
-            copies = storage / "ci_sendinblue_sync_state_copies" if self.local_copy else None
+            copies = storage / STATE_COPIES if self.local_copy else None
             self._stores[url] = SyncStateStore(url, cache_dir=copies)
         return self._stores[url]
 
