@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from ci_sendinblue.config.loading import ConfigError, load_settings
+from ci_sendinblue.config.models import is_loopback
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -16,7 +17,11 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--config", type=Path, help="configuration file (default: the bundled example)")
     ui = commands.add_parser("ui", help="start the local emulator and the Dagster UI (dagster dev)")
     ui.add_argument("--port", type=int, default=3000, help="Dagster UI port (default 3000)")
-    ui.add_argument("--emulator-port", type=int, default=8765, help="emulator port the config points at")
+    ui.add_argument(
+        "--emulator-port",
+        type=int,
+        help="emulator port (default: the one the configuration's local connections point at, bundled: 8765)",
+    )
     # No help of its own: --help and every flag go to the emulator's parser, which knows them.
     commands.add_parser(
         "emulator", add_help=False, help="run the Brevo API emulator (see 'ci-sendinblue emulator --help')"
@@ -47,7 +52,7 @@ def _demo(config: Path | None) -> int:
     return 0 if result.success else 1
 
 
-def _ui(port: int, emulator_port: int) -> int:
+def _ui(port: int, emulator_port: int | None) -> int:
     """dagster dev against the emulator the bundled configuration points at (127.0.0.1:8765)."""
     from ci_sendinblue.demo import project_root
     from ci_sendinblue.ui import run_ui
@@ -57,7 +62,17 @@ def _ui(port: int, emulator_port: int) -> int:
     except ConfigError as error:
         print(error, file=sys.stderr)
         return 2
-    return run_ui(project_root(), settings, port, emulator_port)
+    configured = {
+        f"connections.{name}.api_url": connection.api_url.port
+        for name, connection in settings.connections.items()
+        if is_loopback(connection.api_url.host or "")
+    }
+    if emulator_port is not None and any(port != emulator_port for port in configured.values()):
+        # dagster dev loads the configuration file itself: an emulator elsewhere would never be reached.
+        named = ", ".join(f"{key} (port {port})" for key, port in configured.items())
+        print(f"--emulator-port {emulator_port} differs from {named}: change the setting or the flag.", file=sys.stderr)
+        return 2
+    return run_ui(project_root(), settings, port, emulator_port or next(iter(configured.values()), 8765))
 
 
 if __name__ == "__main__":

@@ -37,3 +37,10 @@ def test_dev_emulator_help_lists_the_emulator_options():
     completed = subprocess.run([str(dev), "emulator", "--help"], capture_output=True, text=True, timeout=300)
     assert completed.returncode == 0, completed.stderr
     assert all(option in completed.stdout for option in EMULATOR_OPTIONS), completed.stdout
+
+
+def test_ui_refuses_an_emulator_port_the_configuration_does_not_point_at(capsys, monkeypatch):
+    """dagster dev reads the configuration file itself: an emulator on another port would never be reached."""
+    monkeypatch.delenv("CI_SENDINBLUE_CONFIG", raising=False)  # the bundled configuration
+    assert main(["ui", "--emulator-port", "9999"]) == 2
+    assert "--emulator-port 9999 differs from connections.brevo_local.api_url (port 8765)" in capsys.readouterr().err
