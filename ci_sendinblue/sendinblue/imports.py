@@ -82,21 +82,19 @@ def import_bodies(
 def count_import_bodies(
     contacts: pd.DataFrame, *, list_id: int, max_bytes: int, clear_empty_attributes: bool = False
 ) -> int:
-    """How many bodies :func:`import_bodies` yields for the same arguments, without building them: each
-    contact's size follows from its values' JSON lengths, and the greedy packing from the sizes. A run
-    announces "import 3 of 11" with it before the first body is packed."""
+    """How many bodies :func:`import_bodies` yields for the same arguments, without encoding them: each
+    contact's size follows from its values' JSON lengths (:func:`_json_lengths`), and the greedy packing
+    from the sizes. A run announces "import 3 of 11" with it before the first body is packed."""
     if contacts.empty:
         return 0
     attributes = [c for c in contacts.columns if c != EMAIL]
-    size = len('{"email":"","attributes":{}}') + _utf8_lengths(_json_text(contacts[EMAIL]))
+    size = len('{"email":"","attributes":{}}') + _json_lengths(contacts[EMAIL])[0]
     present = np.zeros(len(contacts), dtype=np.int64)
     for attribute in attributes:
-        values = _json_text(contacts[attribute])
+        lengths, given = _json_lengths(contacts[attribute])
         if clear_empty_attributes:
-            values = pc.fill_null(values, "")
-        given = values.is_valid().to_numpy(zero_copy_only=False)
-        named = len(json.dumps(attribute)) + len(':""')
-        size += np.where(given, named + np.nan_to_num(_utf8_lengths(values)), 0).astype(np.int64)
+            given = np.ones(len(contacts), dtype=bool)  # a missing value is sent as ""
+        size += np.where(given, len(json.dumps(attribute)) + len(':""') + lengths, 0)
         present += given
     size += np.maximum(present - 1, 0)  # the commas between a contact's attributes
     overhead = len(_head(list_id, clear_empty_attributes)) + len(_TAIL)
@@ -109,6 +107,37 @@ def count_import_bodies(
     return bodies
 
 
+def _escape_growth() -> np.ndarray:
+    """Bytes each byte value adds when ``json.dumps(ensure_ascii=False)`` writes it inside a string: a quote
+    or backslash one (its backslash), a control character one (\\n) or five (\\u0001), anything else none
+    (UTF-8's multi-byte sequences never hold a byte below 0x80)."""
+    growth = np.zeros(256, dtype=np.uint8)
+    growth[:0x20] = 5
+    for short in b'"\\\b\t\n\f\r':
+        growth[short] = 1
+    return growth
+
+
+_ESCAPE_GROWTH = _escape_growth()
+
+
+def _json_lengths(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Each value's length inside a JSON string literal (what :func:`_json_text` makes of it), and whether it
+    is present, read from the text's bytes (three comparisons per byte), with no escaped copy of the column."""
+    text = arrow_text(values)
+    offsets = value_offsets(text)
+    lengths = np.diff(offsets)
+    data = text.buffers()[2]
+    if data is not None and len(text):
+        raw = np.frombuffer(data, dtype=np.uint8)[offsets[0] : offsets[-1]]
+        where = np.flatnonzero((raw < 0x20) | (raw == ord('"')) | (raw == ord("\\")))
+        if len(where):  # few values need escaping: add each one's growth to its value
+            owner = np.searchsorted(offsets, where + offsets[0], side="right") - 1
+            growth = _ESCAPE_GROWTH[raw[where]]
+            lengths = lengths + np.bincount(owner, weights=growth, minlength=len(text)).astype(np.int64)
+    return lengths, text.is_valid().to_numpy(zero_copy_only=False)
+
+
 _TAIL = b"]}"
 
 
@@ -116,10 +145,6 @@ def _head(list_id: int, clear_empty_attributes: bool) -> bytes:
     """Everything a body holds before its first contact."""
     options = {"listIds": [list_id], "updateExistingContacts": True, "emptyContactsAttributes": clear_empty_attributes}
     return (json.dumps(options, separators=(",", ":"))[:-1] + ',"jsonBody":[').encode()
-
-
-def _utf8_lengths(values: pa.Array) -> np.ndarray:
-    return pc.binary_length(values).to_numpy(zero_copy_only=False)
 
 
 def _items(contacts: pd.DataFrame, clear_empty: bool) -> pa.LargeBinaryArray:

@@ -220,3 +220,14 @@ def test_an_export_with_only_emails_counts_its_imports() -> None:
         list(import_bodies(frame, list_id=1, max_bytes=2048))
     )
     assert count_import_bodies(frame.iloc[:0], list_id=1, max_bytes=2048) == 0
+
+
+def test_json_lengths_match_the_standard_library_for_every_ascii_character_and_beyond():
+    """The count of imports reads each value's JSON length from its bytes; json.dumps is the reference."""
+    from ci_sendinblue.sendinblue.imports import _json_lengths
+
+    values = [chr(code) for code in range(128)] + ["é", "李小龍", "\u2028", 'a"b\\c\nd\x01', "", None]
+    lengths, present = _json_lengths(pd.Series(values, dtype=object))
+    expected = [len(json.dumps(v, ensure_ascii=False)[1:-1].encode()) if v is not None else 0 for v in values]
+    assert lengths.tolist() == expected
+    assert present.tolist() == [v is not None for v in values]
