@@ -222,9 +222,13 @@ def test_an_export_with_only_emails_counts_its_imports() -> None:
     assert count_import_bodies(frame.iloc[:0], list_id=1, max_bytes=2048) == 0
 
 
-def test_json_lengths_match_the_standard_library_for_every_ascii_character_and_beyond():
-    """The count of imports reads each value's JSON length from its bytes; json.dumps is the reference."""
+@pytest.mark.parametrize("scan_bytes", [3, 1 << 22])
+def test_json_lengths_match_the_standard_library_for_every_ascii_character_and_beyond(monkeypatch, scan_bytes):
+    """The count of imports reads each value's JSON length from its bytes, a slice at a time (3 bytes: every
+    slice boundary falls inside a value); json.dumps is the reference."""
     from ci_sendinblue.sendinblue.imports import _json_lengths
+
+    monkeypatch.setattr("ci_sendinblue.sendinblue.imports._SCAN_BYTES", scan_bytes)
 
     values = [chr(code) for code in range(128)] + ["é", "李小龍", "\u2028", 'a"b\\c\nd\x01', "", None]
     lengths, present = _json_lengths(pd.Series(values, dtype=object))
