@@ -10,7 +10,8 @@ import pytest
 
 from ci_sendinblue.config.loading import load_settings
 from ci_sendinblue.demo import project_root
-from ci_sendinblue.ui import STATE_COPIES, STATE_DATABASE, instance_storage_directory, owns_demo_state, reset_demo_state
+from ci_sendinblue.sendinblue.resources import STATE_COPIES, STATE_DATABASE
+from ci_sendinblue.ui import instance_storage_directory, owns_demo_state, reset_demo_state
 from ci_sendinblue_tests.helpers import base_config, write_yaml
 
 ROOT = project_root(Path(__file__).parent)

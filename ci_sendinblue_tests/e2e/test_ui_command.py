@@ -11,9 +11,11 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
+from ci_sendinblue.config.loading import BUNDLED_CONFIG
 from ci_sendinblue.demo import project_root
-from ci_sendinblue.ui import STATE_COPIES, STATE_DATABASE
+from ci_sendinblue.sendinblue.resources import STATE_COPIES, STATE_DATABASE
 from ci_sendinblue_tests.processes import (
     descendants,
     environment_without,
@@ -51,8 +53,20 @@ def project(tmp_path: Path) -> Path:
     return folder
 
 
+def bundled_config_on_port(folder: Path, port: int) -> Path:
+    """The bundled configuration with its emulator connection on ``port`` (dagster dev reads this file)."""
+    config = yaml.safe_load(BUNDLED_CONFIG.read_text("utf-8"))
+    config["profiles"]["path"] = str(BUNDLED_CONFIG.parent / config["profiles"]["path"])
+    for connection in config["connections"].values():
+        connection["api_url"] = connection["api_url"].replace(":8765/", f":{port}/")
+    path = folder / "ci_sendinblue.yaml"
+    path.write_text(yaml.safe_dump(config), "utf-8")
+    return path
+
+
 def test_ui_resets_the_demo_state_and_stops_everything_on_sigterm(project: Path, tmp_path: Path):
     ui_port, emulator_port = free_port(), free_port()
+    config = bundled_config_on_port(tmp_path, emulator_port)
     output = tmp_path / "ui-output.txt"
     with output.open("w") as sink:
         ui = subprocess.Popen(
@@ -67,7 +81,7 @@ def test_ui_resets_the_demo_state_and_stops_everything_on_sigterm(project: Path,
                 str(emulator_port),
             ],
             cwd=project,
-            env=environment_without("CI_SENDINBLUE_CONFIG"),
+            env={**environment_without("CI_SENDINBLUE_CONFIG"), "CI_SENDINBLUE_CONFIG": str(config)},
             stdout=sink,
             stderr=subprocess.STDOUT,
             text=True,
