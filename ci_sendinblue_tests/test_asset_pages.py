@@ -138,3 +138,10 @@ def test_samples_of_masked_emails_can_be_told_apart(write_project, profiles_fram
     sample = materialized(write_project(profiles=frame))[LIST]["added_sample"].value
     assert sample[0].endswith("c***@example.com") and sample[1].endswith("c***@example.com")
     assert len(set(sample)) == len(sample), sample
+
+
+def test_the_invalid_phone_sample_names_the_member_it_is_about(write_project):
+    """Carl has the phone "12"; export order is the first segment's members (Ann, Carl: Annie's row repeats
+    Ann's email) then the second's (Zoë), so he is member 2, not the first of the sample's own rows."""
+    sample = materialized(write_project())[LIST]["invalid_phone_sample"].value
+    assert sample == ["member 2: c***@example.net"]

@@ -84,10 +84,6 @@ class SyncOutcome:
     """True when the members digest matched the state's: nothing was loaded, parsed, sent or written."""
 
     @property
-    def list_members_after(self) -> int:
-        return self.after.brevo
-
-    @property
     def added(self) -> int:
         """New contacts Brevo took (the refused ones are sent again next run)."""
         return self.diff.new_count - self._refused_among(self.diff.new)
@@ -123,9 +119,9 @@ class ListSync:
         self.mask = mask
         self.started = time.monotonic()
         self.reconciling = options.reconcile
+        """Reading Brevo's members instead of trusting the state: asked for, or drift found (reconcile_drift)."""
         self.attribute_types: dict[str, str] = {}
         """The mapped attributes' Brevo types, read by the pre-flight (shown in the list's column schema)."""
-        """Reading Brevo's members instead of trusting the state: asked for, or drift found (reconcile_drift)."""
 
     def require_privacy_terms(self, accepted: bool) -> None:
         if not accepted:

@@ -54,7 +54,8 @@ class SyncPlan:
     to_import: pd.DataFrame
     """New then changed members as Brevo receives them, with ``attributes_hash`` and ``phone_key`` to record."""
     invalid_phones: pd.Series
-    """Emails of members sent without SMS because their phone is not valid."""
+    """Emails of members sent without SMS because their phone is not valid, labelled as their members' rows
+    (the number a masked sample shows)."""
     shared_phones: pd.Series
     """Emails of members sent without SMS because an earlier member has the same number."""
     invalid_phones_sent: int
@@ -168,8 +169,8 @@ def plan_sync(
     return SyncPlan(
         diff=diff,
         to_import=to_import,
-        invalid_phones=raw.loc[invalid, EMAIL].reset_index(drop=True),
-        shared_phones=raw.loc[withheld, EMAIL].reset_index(drop=True),
+        invalid_phones=raw.loc[invalid, EMAIL],
+        shared_phones=raw.loc[withheld, EMAIL],
         invalid_phones_sent=int(np.count_nonzero(invalid & in_sending)),
         state=state,
     )
