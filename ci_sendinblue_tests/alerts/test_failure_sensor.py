@@ -50,6 +50,27 @@ def instance():
         yield instance
 
 
+def slack_alert_sensor(write_project) -> dg.SensorDefinition:
+    """The failure sensor of the test project configured to post to the webhook named by SLACK_ENV."""
+    config = copy.deepcopy(base_config())
+    config["alerts"] = {"slack_webhook_url_env": SLACK_ENV}
+    return build_run_failure_sensor(load_settings(write_project(config)))
+
+
+def reaction_to_a_failed_run(sensor: dg.SensorDefinition, instance: dg.DagsterInstance, before_tick=lambda: None):
+    """The sensor's reaction to one run whose only step raises RuntimeError('boom')."""
+    cursor = start_watching(sensor, instance)
+
+    @dg.asset
+    def broken() -> None:
+        raise RuntimeError("boom")
+
+    dg.materialize([broken], instance=instance, raise_on_error=False)
+    before_tick()
+    [reaction] = next_tick(sensor, instance, cursor).dagster_run_reactions
+    return reaction
+
+
 def test_a_failed_export_is_posted_to_slack_naming_the_job_and_the_failed_step(
     tmp_path, monkeypatch, fake_slack: FakeSlack, instance
 ):
@@ -101,9 +122,7 @@ def test_without_slack_the_failure_is_logged_with_the_job_step_error_and_run_id(
 
 def test_a_run_that_succeeds_is_not_reported(write_project, monkeypatch, fake_slack: FakeSlack, instance):
     monkeypatch.setenv(SLACK_ENV, fake_slack.url)
-    config = copy.deepcopy(base_config())
-    config["alerts"] = {"slack_webhook_url_env": SLACK_ENV}
-    sensor = build_run_failure_sensor(load_settings(write_project(config)))
+    sensor = slack_alert_sensor(write_project)
     cursor = start_watching(sensor, instance)
 
     @dg.asset
@@ -120,9 +139,7 @@ def test_the_alert_masks_personal_data_and_names_secrets_instead_of_showing_them
 ):
     monkeypatch.setenv(KEY_ENV, API_KEY)
     monkeypatch.setenv(SLACK_ENV, fake_slack.url)
-    config = copy.deepcopy(base_config())
-    config["alerts"] = {"slack_webhook_url_env": SLACK_ENV}
-    sensor = build_run_failure_sensor(load_settings(write_project(config)))
+    sensor = slack_alert_sensor(write_project)
     cursor = start_watching(sensor, instance)
 
     @dg.asset
@@ -150,18 +167,7 @@ def test_a_slack_webhook_that_refuses_fails_the_tick_without_showing_its_url(
 ):
     monkeypatch.setenv(SLACK_ENV, fake_slack.url)
     fake_slack.status = 404
-    config = copy.deepcopy(base_config())
-    config["alerts"] = {"slack_webhook_url_env": SLACK_ENV}
-    sensor = build_run_failure_sensor(load_settings(write_project(config)))
-    cursor = start_watching(sensor, instance)
-
-    @dg.asset
-    def broken() -> None:
-        raise RuntimeError("boom")
-
-    dg.materialize([broken], instance=instance, raise_on_error=False)
-    capfd.readouterr()
-    [reaction] = next_tick(sensor, instance, cursor).dagster_run_reactions
+    reaction = reaction_to_a_failed_run(slack_alert_sensor(write_project), instance, before_tick=capfd.readouterr)
 
     assert reaction.error is not None
     assert "Slack alert not sent: the webhook answered 404 'no_service'" in reaction.error.to_string()
@@ -175,16 +181,6 @@ def test_an_unset_webhook_variable_fails_the_tick_naming_the_variable_and_the_se
     write_project, monkeypatch, instance
 ):
     monkeypatch.delenv(SLACK_ENV, raising=False)
-    config = copy.deepcopy(base_config())
-    config["alerts"] = {"slack_webhook_url_env": SLACK_ENV}
-    sensor = build_run_failure_sensor(load_settings(write_project(config)))
-    cursor = start_watching(sensor, instance)
-
-    @dg.asset
-    def broken() -> None:
-        raise RuntimeError("boom")
-
-    dg.materialize([broken], instance=instance, raise_on_error=False)
-    [reaction] = next_tick(sensor, instance, cursor).dagster_run_reactions
+    reaction = reaction_to_a_failed_run(slack_alert_sensor(write_project), instance)
 
     assert f"${SLACK_ENV} (alerts.slack_webhook_url_env) is not set" in reaction.error.to_string()

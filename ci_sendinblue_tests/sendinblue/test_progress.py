@@ -66,15 +66,15 @@ def body(count: int) -> ImportBody:
     return ImportBody(b"x" * (120 * count), emails)
 
 
+def writer_for(brevo, clock: Clock, log: Log) -> ListWriter:
+    """A writer whose polls back off from 2 s to 60 s between looks, on the fake clock."""
+    return ListWriter(brevo, 12, poll=PollPolicy(2, 60, 3600), heartbeat=Heartbeat(log, sleep=clock.sleep, clock=clock))
+
+
 def test_each_import_is_announced_as_n_of_m_when_it_starts_and_completes():
     clock = Clock()
     log = Log(clock)
-    writer = ListWriter(
-        SlowBrevo(clock, duration=41),
-        12,
-        poll=PollPolicy(2, 60, 3600),
-        heartbeat=Heartbeat(log, sleep=clock.sleep, clock=clock),
-    )
+    writer = writer_for(SlowBrevo(clock, duration=41), clock, log)
     outcomes = writer.import_all([body(80_412), body(3)], total=2)
     assert [o.status.succeeded for o in outcomes] == [True, True]
     texts = log.texts
@@ -89,12 +89,7 @@ def test_a_line_comes_at_least_every_30_seconds_while_brevo_works():
     clock = Clock()
     log = Log(clock)
     # Polls back off to 60 s between looks: the heartbeat must still speak every 30 s.
-    writer = ListWriter(
-        SlowBrevo(clock, duration=400),
-        12,
-        poll=PollPolicy(2, 60, 3600),
-        heartbeat=Heartbeat(log, sleep=clock.sleep, clock=clock),
-    )
+    writer = writer_for(SlowBrevo(clock, duration=400), clock, log)
     writer.import_all([body(10)], total=1)
     assert clock() >= 400
     assert log.longest_silence(0, clock()) <= 30
@@ -130,7 +125,7 @@ def test_reading_a_large_list_back_reports_how_far_it_got():
             clock.sleep(0.1 * 5)  # five requests' worth of the 10-per-second budget
             return {"contacts": [{"email": f"p{offset + i}@example.com"} for i in range(limit)], "count": 500_000}
 
-    writer = ListWriter(PagedList(), 12, poll=PollPolicy(2, 60, 3600), heartbeat=Heartbeat(log, clock=clock))
+    writer = writer_for(PagedList(), clock, log)
     assert sum(1 for _ in writer.members()) == 500_000
     assert log.longest_silence(0, clock()) <= 31
     assert "reading list 12 from Brevo: " in log.texts[0] and log.texts[0].endswith(" of 500,000 contacts")
