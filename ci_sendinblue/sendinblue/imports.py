@@ -69,8 +69,7 @@ def import_bodies(
         ends = offsets[1:] - offsets[0]
         start, carry = 0, None
         while start < len(items):
-            before = ends[start - 1] if start else 0
-            stop = max(int(np.searchsorted(ends, before + max_bytes - overhead + 1, side="right")), start + 1)
+            stop = _body_end(ends, start, max_bytes - overhead)
             if stop == len(items) and not last_chunk:
                 carry, carry_row = items.slice(start), first_row + start
                 break
@@ -101,8 +100,7 @@ def count_import_bodies(
     ends = np.cumsum(size + 1)  # each contact and the comma after it, as the packer's buffer holds them
     bodies, start = 0, 0
     while start < len(ends):
-        before = ends[start - 1] if start else 0
-        start = max(int(np.searchsorted(ends, before + max_bytes - overhead + 1, side="right")), start + 1)
+        start = _body_end(ends, start, max_bytes - overhead)
         bodies += 1
     return bodies
 
@@ -149,6 +147,14 @@ def _json_lengths(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
             growth = _ESCAPE_GROWTH[raw[where]]
             lengths = lengths + np.bincount(owner, weights=growth, minlength=len(text)).astype(np.int64)
     return lengths, text.is_valid().to_numpy(zero_copy_only=False)
+
+
+def _body_end(ends: np.ndarray, start: int, room: int) -> int:
+    """Greedy packing's one rule, shared by the packer and the count: the body starting at contact ``start``
+    ends before the first contact that would take it past ``room`` bytes (``ends``: cumulative sizes, each
+    contact with the comma after it; the body's last comma is dropped), and holds at least one contact."""
+    before = ends[start - 1] if start else 0
+    return max(int(np.searchsorted(ends, before + room + 1, side="right")), start + 1)
 
 
 _TAIL = b"]}"

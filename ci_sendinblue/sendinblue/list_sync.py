@@ -148,7 +148,7 @@ class ListSync:
         ready = writer.check_ready(members.attributes)
         self.attribute_types = ready.attribute_types
         summary = self.store.summary(self.name)
-        before = ListCounts(brevo_member_count(ready.listed), summary.member_count if summary else 0, self.export.mode)
+        before = self._counts(ready.listed, summary)
         if before.drifted:
             self._on_drift(before)
         raw_hashes = raw_value_hashes(members)
@@ -224,9 +224,12 @@ class ListSync:
                 "does not repair it and its drift check fails"
             )
 
-    def _counts_now(self, listed: Mapping[str, Any]) -> ListCounts:
-        summary = self.store.summary(self.name)
+    def _counts(self, listed: Mapping[str, Any], summary: ExportSummary | None) -> ListCounts:
+        """Brevo's count of the list beside the state's (``summary``), for the drift check."""
         return ListCounts(brevo_member_count(listed), summary.member_count if summary else 0, self.export.mode)
+
+    def _counts_now(self, listed: Mapping[str, Any]) -> ListCounts:
+        return self._counts(listed, self.store.summary(self.name))
 
     def _finish(self, outcome: SyncOutcome) -> SyncOutcome:
         """The run's closing line: what changed, and what the list holds now by Brevo's own count."""
