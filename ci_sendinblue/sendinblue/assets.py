@@ -116,6 +116,7 @@ def _check_results(
         key,
         refused=0 if dry_run else len(outcome.imported.rejected),
         total=len(outcome.members.raw),
+        reasons=None if dry_run else outcome.imported.rejected_by_reason(),
         threshold=export.max_refused_share,
         setting=f"exports.{name}.max_refused_share",
     )

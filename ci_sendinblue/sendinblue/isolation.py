@@ -10,6 +10,7 @@ reports them instead of failing, and everything else lands.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from itertools import chain
@@ -29,7 +30,14 @@ class ImportReport:
     """Every import process of the run, in the order started (isolation rounds included)."""
     rejected: list[str] = field(default_factory=list)
     """Emails Brevo refused alone, in an import of their own: reported, not recorded, tried again next run."""
+    rejected_reasons: list[str] = field(default_factory=list)
+    """Why Brevo refused each of ``rejected`` (same order), as its process said: "invalid email",
+    "duplicate SMS", "import failed", ..."""
     unresolved: list[ImportOutcome] = field(default_factory=list)
+
+    def rejected_by_reason(self) -> dict[str, int]:
+        """How many contacts Brevo refused for each reason."""
+        return dict(Counter(self.rejected_reasons))
 
 
 def import_isolating_refused(
@@ -70,9 +78,10 @@ def import_isolating_refused(
         for outcome in (o for o in outcomes if not o.clean):
             if len(outcome.emails) == 1:
                 report.rejected.extend(outcome.emails.tolist())
+                report.rejected_reasons.append(outcome.reason)
                 log.warning(
                     f"import process {outcome.process_id} {outcome.outcome_text} for a single contact "
-                    f"({masked_sample(outcome.emails, mask=mask)[0]}): rejected"
+                    f"({masked_sample(outcome.emails, mask=mask)[0]}): rejected ({outcome.reason})"
                 )
             elif budget >= 2:
                 budget -= 2

@@ -235,10 +235,17 @@ class ListSync:
         """The run's closing line: what changed, and what the list holds now by Brevo's own count."""
         self.log.info(
             f"{self.name}: {outcome.added:,} added, {outcome.updated:,} updated, {outcome.removed:,} removed"
-            f"{f', {len(outcome.imported.rejected):,} refused by Brevo' if outcome.imported.rejected else ''}; "
+            f"{self._refused_in_words(outcome.imported)}; "
             f"list {self.export.list_id} now holds {outcome.after.brevo:,}"
         )
         return outcome
+
+    @staticmethod
+    def _refused_in_words(imported: ImportReport) -> str:
+        if not imported.rejected:
+            return ""
+        reasons = ", ".join(f"{count:,} {reason}" for reason, count in imported.rejected_by_reason().items())
+        return f", {len(imported.rejected):,} refused by Brevo ({reasons})"
 
     def _digest_context(self) -> str:
         """The settings besides the members that decide what a run does: changing one forgoes the shortcut."""

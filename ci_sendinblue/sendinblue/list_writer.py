@@ -26,6 +26,15 @@ from ci_sendinblue.sendinblue.policies import PollPolicy
 from ci_sendinblue.sendinblue.progress import Heartbeat, data_size
 from ci_sendinblue.sendinblue.read_ahead import read_ahead
 
+REFUSAL_COUNTERS = {
+    "invalid_emails": "invalid email",
+    "duplicate_email_id": "duplicate email",
+    "duplicate_phone_id": "duplicate SMS",
+}
+"""Brevo's ``info.import`` counters of contacts an import left out, and the reason each one stands for. A
+duplicate email in one of our imports means Brevo folds two addresses we keep apart; a duplicate SMS, that
+another contact of the account already holds the number."""
+
 
 @dataclass(frozen=True)
 class ImportOutcome:
@@ -35,18 +44,30 @@ class ImportOutcome:
     status: ProcessStatus
 
     @property
-    def invalid_emails(self) -> int:
-        return self.status.import_counters.get("invalid_emails", 0)
+    def refusals(self) -> dict[str, int]:
+        """Contacts the completed process left out, by reason in words ("invalid email": 2), from Brevo's
+        ``info.import`` counters."""
+        counters = self.status.import_counters
+        found = {reason: counters.get(counter, 0) for counter, reason in REFUSAL_COUNTERS.items()}
+        return {reason: count for reason, count in found.items() if count}
 
     @property
     def clean(self) -> bool:
         """Completed with every contact taken; anything else holds contacts Brevo did not import."""
-        return self.status.succeeded and not self.invalid_emails
+        return self.status.succeeded and not self.refusals
+
+    @property
+    def reason(self) -> str:
+        """Why a process that is not clean did not take its contacts, in words."""
+        if not self.status.succeeded:
+            return f"import {self.status.status}"
+        return ", ".join(self.refusals) or "completed"
 
     @property
     def outcome_text(self) -> str:
         if self.status.succeeded:
-            return f"completed with {self.invalid_emails} invalid email(s)"
+            refused = ", ".join(f"{count} {reason}" for reason, count in self.refusals.items())
+            return f"completed with {refused or 'every contact taken'}"
         return self.status.status
 
 
@@ -111,9 +132,10 @@ class ListWriter:
         for number, (process_id, emails, since) in enumerate(started, start=1):
             status = self.wait(process_id, waiting_for=f"{label} {number} of {total}", since=since)
             outcome = ImportOutcome(process_id, emails, status)
-            invalid = f" ({outcome.invalid_emails:,} invalid emails)" if outcome.invalid_emails else ""
+            refused = ", ".join(f"{count:,} {reason}" for reason, count in outcome.refusals.items())
             finished = "completed" if status.succeeded else status.status
-            say(f"{label} {number} of {total} {finished} in {clock() - since:.0f} s{invalid}")
+            took = f"{label} {number} of {total} {finished} in {clock() - since:.0f} s"
+            say(f"{took} ({refused})" if refused else took)
             outcomes.append(outcome)
         return outcomes
 

@@ -16,6 +16,7 @@ import pandas as pd
 from ci_sendinblue.config.models import ExportSettings
 from ci_sendinblue.privacy import labelled_sample
 from ci_sendinblue.sendinblue.contacts import EMAIL
+from ci_sendinblue.sendinblue.isolation import ImportReport
 from ci_sendinblue.sendinblue.list_sync import DryRunOutcome, ListSyncConfig, SyncOutcome
 
 
@@ -59,7 +60,8 @@ def sync_metadata(
         "members_per_segment": dg.MetadataValue.json(members.members_per_segment),
         "import_process_ids": dg.MetadataValue.json([o.process_id for o in imported.outcomes]),
         "added_sample": dg.MetadataValue.json(labelled_sample(diff.new[EMAIL], mask=mask, label="member", size=5)),
-        "rejected_sample": dg.MetadataValue.json(labelled_sample(rejected, mask=mask, label="member")),
+        "rejected_by_reason": dg.MetadataValue.json(imported.rejected_by_reason()),
+        "rejected_sample": dg.MetadataValue.json(_with_reasons(rejected, imported, mask=mask)),
         "invalid_phone_sample": dg.MetadataValue.json(
             labelled_sample(outcome.invalid_phone_sample, mask=mask, label="member")
         ),
@@ -109,13 +111,25 @@ def summary_markdown(name: str, export: ExportSettings, outcome: SyncOutcome, li
         "| --- | --- |",
         f"| Members (from {', '.join(export.segments)}) | {len(outcome.members.raw):,} |",
         f"| Sent | {diff.new_count + diff.changed_count:,} in {len(imported.outcomes)} import(s) |",
-        f"| Refused by Brevo | {refused:,} |",
+        f"| Refused by Brevo | {refused:,}{_reasons_in_words(imported)} |",
         f"| Duration | {outcome.duration_seconds:.1f} s |",
         f"| Brevo and the sync state | {_agreement(outcome, export.list_id)} |",
     ]
     if outcome.nothing_changed:
         lines += ["", "The members are those of the last run: nothing was read from the state or sent."]
     return "\n".join(lines)
+
+
+def _with_reasons(rejected: pd.Series, imported: ImportReport, *, mask: bool) -> list[str]:
+    """The refused members' masked sample, each with the reason its import process gave."""
+    reasons = dict(zip(imported.rejected, imported.rejected_reasons, strict=True))
+    sample = labelled_sample(rejected, mask=mask, label="member")
+    return [f"{shown} ({reasons[email]})" for shown, email in zip(sample, rejected, strict=False)]
+
+
+def _reasons_in_words(imported: ImportReport) -> str:
+    by_reason = imported.rejected_by_reason()
+    return f" ({', '.join(f'{reason}: {count:,}' for reason, count in by_reason.items())})" if by_reason else ""
 
 
 def _agreement(outcome: SyncOutcome, list_id: int) -> str:

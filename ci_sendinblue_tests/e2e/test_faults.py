@@ -84,8 +84,9 @@ def test_a_contact_brevo_always_refuses_is_isolated_and_reported_masked(emulator
     assert run.result.success, run.failure_message
     metadata = run.metadata(NEWSLETTER)
     assert metadata["rejected"] == 1
+    assert metadata["rejected_by_reason"] == {"import failed": 1}
     [sample] = metadata["rejected_sample"]
-    assert sample.endswith(f": {poison[0]}***@{poison.split('@')[1]}") and sample.startswith("member ")
+    assert sample.endswith(f": {poison[0]}***@{poison.split('@')[1]} (import failed)") and sample.startswith("member ")
     del expected[poison]
     assert listed(emulator) == expected
 
