@@ -166,8 +166,7 @@ async def get_list(call: ApiCall) -> Response:
 
 # -- attributes and contacts ---------------------------------------------------------------------------------
 async def get_attributes(call: ApiCall) -> Response:
-    attributes = [{"name": name, "category": "normal", "type": "text"} for name in call.account.attributes]
-    return JSONResponse({"attributes": attributes})
+    return JSONResponse({"attributes": [attribute.describe() for attribute in call.account.attributes]})
 
 
 def _parse_since(raw: str) -> datetime:

@@ -98,7 +98,8 @@ async def complete_processes(request: Request) -> Response:
 
 async def reset(request: Request) -> Response:
     """Clear contacts, processes, counters, rate windows and faults; body keys optionally reconfigure:
-    ``lists`` ({"12": "Newsletter"}), ``attributes``, ``process_delay``, ``contacts_rate``,
+    ``lists`` ({"12": "Newsletter"}), ``attributes`` (names, compact specs such as "SCORE:float", or objects
+    {"name", "category", "type", "enumeration", "multiCategoryOptions"}), ``process_delay``, ``contacts_rate``,
     ``hourly_budget`` (null disables) and ``faults``."""
     runtime = _runtime(request)
     body = await _body(request)

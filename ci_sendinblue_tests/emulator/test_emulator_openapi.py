@@ -10,7 +10,7 @@ import yaml
 from openapi_spec_validator import validate
 from starlette.testclient import TestClient
 
-from .helpers import complete, import_json
+from .helpers import MakeClient, complete, import_json
 from .openapi_check import SUBSET, assert_conforms
 
 
@@ -53,6 +53,21 @@ def test_get_unknown_list_404_conforms(client: TestClient) -> None:
 
 
 def test_get_attributes_conforms(client: TestClient) -> None:
+    assert_conforms(client.get("/v3/contacts/attributes"))
+
+
+def test_get_typed_attributes_conforms(make_client: MakeClient) -> None:
+    specs = ("FIRSTNAME", "SCORE:float", "BIRTHDAY:date", "VIP:boolean", "TIER:category(1=Gold|2=Silver)",
+             "transactional/ORDER_ID:id", "calculated/TOTAL:float", "global/SHOP:text")  # fmt: skip
+    assert_conforms(make_client(attributes=specs).get("/v3/contacts/attributes"))
+
+
+# RESPONSE_ENUM_NARROWER: getAttributes' ``type`` enum (text, date, float, id, boolean) is narrower than
+# createAttribute's, which also has multiple-choice; Brevo lists such attributes with type "multiple-choice"
+# and ``multiCategoryOptions`` all the same (getbrevo/brevo-python#10), and so does the emulator.
+@pytest.mark.xfail(strict=True, reason="spec bug: getAttributes type enum lacks multiple-choice")
+def test_get_multiple_choice_attribute_conforms(make_client: MakeClient) -> None:
+    client = make_client(attributes=("HOBBIES:multiple-choice(Sport|Music)",))
     assert_conforms(client.get("/v3/contacts/attributes"))
 
 
