@@ -183,6 +183,11 @@ class EmulatorProcess:
         """Every contact, as Brevo's contact details."""
         return self._call("GET", "/contacts")
 
+    def blocklist(self, emails: Sequence[str], channel: str = "email") -> list[str]:
+        """Opt these addresses out of ``channel`` (``email`` or ``sms``) as the person would; unknown ones
+        become opted-out contacts. Returns the emails as stored."""
+        return self._call("POST", "/contacts/blocklist", {"emails": list(emails), "channel": channel})["blocklisted"]
+
     def request_counts(self) -> dict[str, int]:
         """Brevo requests received so far, e.g. ``{"POST /contacts/import": 3}``."""
         return self._call("GET", "/requests")

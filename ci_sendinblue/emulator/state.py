@@ -420,3 +420,113 @@ class AccountState:
             contact.sms_blacklisted = sms_blacklisted
         contact.touch(utc_now())
         return contact if created else None
+
+    # -- contacts by identifier, and opt-outs ---------------------------------------------------------------
+    def find_contact(self, identifier: str, identifier_type: str | None = None, by_phone: bool = True) -> Contact:
+        """The contact ``identifier`` names, as ``/contacts/{identifier}`` reads it; 404 if there is none.
+
+        Without ``identifier_type``: digits name a contact ID, text with ``@`` an email, anything else an SMS
+        number (only where ``by_phone``: Brevo's option 1 takes the SMS on GET, not on PUT or DELETE).
+        """
+        kind = identifier_type or ("contact_id" if identifier.isdigit() else "email_id")
+        if identifier_type is None and "@" not in identifier and not identifier.isdigit() and by_phone:
+            kind = "phone_id"
+        contact: Contact | None
+        if kind == "contact_id":
+            if not identifier.isdigit():
+                raise invalid("identifier must be a contact ID when identifierType is contact_id")
+            contact = self.contacts.by_id(int(identifier))
+        elif kind == "email_id":
+            contact = self.contacts.get(normalize_email(identifier) or "")
+        elif kind == "phone_id":
+            contact = self.contact_by_phone(identifier)
+        else:
+            raise invalid(f"identifierType {kind} is not supported by the emulator (email_id, contact_id, phone_id)")
+        if contact is None:
+            raise not_found("Contact does not exist")
+        return contact
+
+    def contact_by_phone(self, phone: str) -> Contact | None:
+        """The contact whose SMS attribute is ``phone``, if any."""
+        return None
+
+    def contacts_page(
+        self,
+        offset: int,
+        limit: int,
+        newest_first: bool,
+        modified_since: datetime | None = None,
+        created_since: datetime | None = None,
+    ) -> tuple[int, list[Contact]]:
+        """How many contacts match the filters, and one page of them by creation (``GET /contacts``)."""
+        table = self.contacts
+        contact_ids = table.live_ids()
+        if modified_since is not None:
+            contact_ids = [i for i in contact_ids if table.modified_at[i - 1] > modified_since]
+        if created_since is not None:
+            contact_ids = [i for i in contact_ids if table.created_at[i - 1] > created_since]
+        if newest_first:
+            contact_ids.reverse()
+        return len(contact_ids), table.views(contact_ids[offset : offset + limit])
+
+    def update_contact(
+        self,
+        contact: Contact,
+        attributes: Mapping[str, Any],
+        list_ids: Sequence[int] = (),
+        unlink_list_ids: Sequence[int] = (),
+        email_blacklisted: bool | None = None,
+        sms_blacklisted: bool | None = None,
+    ) -> None:
+        """``updateContact``: attributes (transactional ones too; ``EMAIL`` renames), lists and opt-outs.
+
+        ``emailBlacklisted: false`` lifts an email opt-out here, as Brevo documents ("Set/unset").
+        """
+        linked = self._check_lists(list_ids)
+        unlinked = self._check_lists(unlink_list_ids)
+        values = dict(attributes)
+        new_email = next((values.pop(k) for k in list(values) if k.upper() == "EMAIL"), None)
+        if new_email is not None:
+            key = normalize_email(new_email) if isinstance(new_email, str) else None
+            if key is None:
+                raise invalid("Invalid email address")
+            if key != contact.email:
+                if key in self.contacts.ids:
+                    raise ApiError(400, "duplicate_parameter", "Contact already exist")
+                self.contacts.rename(contact.id, key)
+        self._set_attributes(contact.attributes, values, empty_clears=False, transactional=True)
+        for list_id in linked:
+            self.lists[list_id].member_ids.add(contact.id)
+        for list_id in unlinked:
+            self.lists[list_id].member_ids.discard(contact.id)
+        if email_blacklisted is not None:
+            contact.email_blacklisted = email_blacklisted
+        if sms_blacklisted is not None:
+            contact.sms_blacklisted = sms_blacklisted
+        contact.touch(utc_now())
+
+    def delete_contact(self, contact: Contact) -> None:
+        """Forget a contact, its lists and its opt-outs (a later import brings the address back subscribed)."""
+        for kept in self.lists.values():
+            kept.member_ids.discard(contact.id)
+        self.contacts.delete(contact.id)
+
+    def blocklist(self, emails: Sequence[str], channel: str) -> list[str]:
+        """Opt these addresses out of ``channel`` (email or sms), as the person or the account owner would
+        in Brevo's app; an address not yet a contact becomes one, opted out. Return the emails as stored."""
+        if channel not in ("email", "sms"):
+            raise invalid("channel must be email or sms")
+        keys = [normalize_email(raw) for raw in emails]
+        bad = [raw for raw, key in zip(emails, keys, strict=True) if key is None]
+        if bad:
+            raise invalid(f"Invalid email address: {bad[0]!r}")
+        now = utc_now()
+        for key in keys:
+            assert key is not None
+            contact = self.contacts.get(key) or self.contacts.add(key, now)
+            if channel == "email":
+                contact.email_blacklisted = True
+            else:
+                contact.sms_blacklisted = True
+            contact.touch(now)
+        return [key for key in keys if key is not None]

@@ -104,3 +104,10 @@ def test_typed_attributes_reach_the_process_and_its_reset() -> None:
         emu.reset(attributes=["VIP:boolean"])
         listed = httpx.get(emu.api_url + "/contacts/attributes", headers=HEADERS).json()["attributes"]
         assert listed == [{"name": "VIP", "category": "normal", "type": "boolean"}]
+
+
+def test_blocklist_helper_opts_contacts_out(fresh: EmulatorProcess) -> None:
+    assert fresh.blocklist(["Ann@example.com"]) == ["ann@example.com"]
+    fresh.blocklist(["ann@example.com"], channel="sms")
+    found = httpx.get(fresh.api_url + "/contacts/ann%40example.com", headers=HEADERS).json()
+    assert (found["emailBlacklisted"], found["smsBlacklisted"]) == (True, True)
