@@ -22,7 +22,7 @@ from .errors import ApiError, invalid, missing
 from .faults import FaultRule
 from .imports import ImportRequest, parse_import
 from .runtime import Runtime
-from .state import AccountState, format_time
+from .state import AccountState, ContactList, format_time
 
 T = TypeVar("T")
 
@@ -131,10 +131,7 @@ async def get_lists(call: ApiCall) -> Response:
     limit = call.query_int("limit", 10, MAX_LISTS_PAGE)
     offset = call.query_int("offset", 0)
     lists = sorted(call.account.lists.values(), key=lambda x: x.id, reverse=call.query_sort() == "desc")
-    page = [
-        {"id": x.id, "name": x.name, "folderId": x.folder_id, **call.account.list_counts(x.id)}
-        for x in _page(lists, offset, limit)
-    ]
+    page = [_list_summary(call, x) for x in _page(lists, offset, limit)]
     return JSONResponse({"lists": page, "count": len(lists)})
 
 
@@ -149,6 +146,39 @@ async def create_list(call: ApiCall) -> Response:
         raise invalid("name must be a non-empty string and folderId an integer")
     created = call.account.create_list(name, folder_id)
     return JSONResponse({"id": created.id}, status_code=201)
+
+
+def _list_summary(call: ApiCall, found: ContactList) -> dict[str, Any]:
+    return {"id": found.id, "name": found.name, "folderId": found.folder_id, **call.account.list_counts(found.id)}
+
+
+# -- folders -------------------------------------------------------------------------------------------------
+async def get_folders(call: ApiCall) -> Response:
+    limit = call.query_int("limit", 10, MAX_LISTS_PAGE)
+    offset = call.query_int("offset", 0)
+    folders = sorted(call.account.folders.values(), key=lambda x: x.id, reverse=call.query_sort() == "desc")
+    page = [{"id": x.id, "name": x.name, **call.account.folder_counts(x.id)} for x in _page(folders, offset, limit)]
+    return JSONResponse({"folders": page, "count": len(folders)})
+
+
+async def create_folder(call: ApiCall) -> Response:
+    body = await _object_body(call)
+    name = body.get("name")
+    if name is None:
+        raise missing("name is required")
+    if not isinstance(name, str) or not name.strip():
+        raise invalid("name must be a non-empty string")
+    return JSONResponse({"id": call.account.create_folder(name).id}, status_code=201)
+
+
+async def get_folder_lists(call: ApiCall) -> Response:
+    folder_lists = call.account.folder_lists(call.path_int("folderId"))
+    limit = call.query_int("limit", 10, MAX_LISTS_PAGE)
+    offset = call.query_int("offset", 0)
+    if call.query_sort() == "desc":
+        folder_lists.reverse()
+    page = [_list_summary(call, x) for x in _page(folder_lists, offset, limit)]
+    return JSONResponse({"lists": page, "count": len(folder_lists)})
 
 
 async def get_list(call: ApiCall) -> Response:
@@ -377,6 +407,9 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", "/contacts/lists", get_lists),
     ("POST", "/contacts/lists", create_list),
     ("GET", "/contacts/lists/{listId}", get_list),
+    ("GET", "/contacts/folders", get_folders),
+    ("POST", "/contacts/folders", create_folder),
+    ("GET", "/contacts/folders/{folderId}/lists", get_folder_lists),
     ("GET", "/contacts/attributes", get_attributes),
     ("GET", "/contacts/lists/{listId}/contacts", get_contacts_from_list),
     ("POST", "/contacts/lists/{listId}/contacts/add", add_contacts_to_list),

@@ -97,7 +97,7 @@ def _new_list(body: Mapping[str, Any]) -> tuple[str, int] | None:
         return None
     if not isinstance(raw, dict) or not isinstance(raw.get("listName"), str) or not raw["listName"]:
         raise invalid("newList.listName must be a non-empty string")
-    folder_id = raw.get("folderId", 1)
+    folder_id = raw.get("folderId", 1)  # Brevo makes it mandatory; the emulator defaults to the first folder
     if not isinstance(folder_id, int):
         raise invalid("newList.folderId must be an integer")
     return raw["listName"], folder_id

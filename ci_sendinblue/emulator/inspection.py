@@ -60,10 +60,19 @@ async def list_members(request: Request) -> Response:
 
 
 async def create_list(request: Request) -> Response:
-    """Create a list with a chosen id: ``{"id": 12, "name": "Newsletter", "folderId": 1}``."""
+    """Create a list with a chosen id: ``{"id": 12, "name": "Newsletter", "folderId": 1}`` (the folder must
+    exist: folder 1, "Your first folder", always does)."""
     runtime = _runtime(request)
     body = await _body(request)
     created = runtime.account.create_list(str(body["name"]), int(body.get("folderId", 1)), int(body["id"]))
+    return JSONResponse({"id": created.id}, status_code=201)
+
+
+async def create_folder(request: Request) -> Response:
+    """Create a folder with a chosen id: ``{"id": 2, "name": "Marketing"}``."""
+    runtime = _runtime(request)
+    body = await _body(request)
+    created = runtime.account.create_folder(str(body["name"]), int(body["id"]))
     return JSONResponse({"id": created.id}, status_code=201)
 
 
@@ -138,6 +147,7 @@ async def faults(request: Request) -> Response:
 ROUTES = [
     Route("/lists/{list_id:int}/members", _guard(list_members), methods=["GET"]),
     Route("/lists", _guard(create_list), methods=["POST"]),
+    Route("/folders", _guard(create_folder), methods=["POST"]),
     Route("/contacts", _guard(contacts), methods=["GET"]),
     Route("/contacts/blocklist", _guard(blocklist), methods=["POST"]),
     Route("/requests", _guard(request_counts), methods=["GET"]),

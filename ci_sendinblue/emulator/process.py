@@ -204,6 +204,10 @@ class EmulatorProcess:
         """Create a list with a chosen id."""
         self._call("POST", "/lists", {"id": list_id, "name": name, "folderId": folder_id})
 
+    def create_folder(self, folder_id: int, name: str) -> None:
+        """Create a folder of lists with a chosen id (folder 1, "Your first folder", always exists)."""
+        self._call("POST", "/folders", {"id": folder_id, "name": name})
+
     def set_faults(self, rules: Sequence[Mapping[str, Any]]) -> None:
         """Replace the fault schedule."""
         self._call("PUT", "/faults", list(rules))

@@ -43,6 +43,20 @@ def _is_empty(value: object) -> bool:
     return value is None or (isinstance(value, str) and value.strip() == "")
 
 
+#: The folder a fresh Brevo account holds its lists in.
+FIRST_FOLDER_ID = 1
+FIRST_FOLDER_NAME = "Your first folder"
+
+
+@dataclass
+class Folder:
+    """A folder of lists; Brevo requires one for every list."""
+
+    id: int
+    name: str
+    created_at: datetime = field(default_factory=utc_now)
+
+
 @dataclass
 class ContactList:
     """A contact list; ``member_ids`` (contact ids) is the single source of truth for list membership."""
@@ -91,6 +105,7 @@ class AccountState:
         self.attribute_types: dict[str, Attribute] = {}
         self._plain_text: frozenset[str] = frozenset()
         self.lists: dict[int, ContactList] = {}
+        self.folders: dict[int, Folder] = {}
         self.contacts = ContactTable()
         self.processes: dict[int, Process] = {}
         self._next_process_id = 1
@@ -105,7 +120,8 @@ class AccountState:
     ) -> None:
         """Forget contacts and processes; optionally replace attributes, lists and delay.
 
-        Lists not replaced are kept, emptied. Attributes are checked before anything is forgotten.
+        Lists not replaced are kept, emptied; replaced lists all go to the account's first folder, the only
+        folder left. Attributes are checked before anything is forgotten.
         """
         types = None if attributes is None else {a.name: a for a in map(to_attribute, attributes)}
         self.contacts.clear()
@@ -118,6 +134,8 @@ class AccountState:
             self._plain_text = frozenset(
                 a.name for a in self.attribute_types.values() if (a.category, a.type) == ("normal", "text")
             )
+        if lists is not None or not self.folders:
+            self.folders = {FIRST_FOLDER_ID: Folder(FIRST_FOLDER_ID, FIRST_FOLDER_NAME)}
         if lists is not None:
             self.lists = {}
             for list_id, name in lists.items():
@@ -130,9 +148,40 @@ class AccountState:
         """The account's attributes, in the order configured."""
         return list(self.attribute_types.values())
 
+    # -- folders -----------------------------------------------------------------------------------------
+    def create_folder(self, name: str, folder_id: int | None = None) -> Folder:
+        """Create a folder; without ``folder_id`` it gets the next free id. Names need not be unique."""
+        if folder_id is None:
+            folder_id = max(self.folders, default=0) + 1
+        elif folder_id in self.folders:
+            raise ApiError(400, "duplicate_parameter", f"Folder ID {folder_id} already exists")
+        created = Folder(id=folder_id, name=name)
+        self.folders[folder_id] = created
+        return created
+
+    def get_folder(self, folder_id: int) -> Folder:
+        """The folder, or 404 ``document_not_found``."""
+        try:
+            return self.folders[folder_id]
+        except KeyError:
+            raise not_found("Folder ID does not exist") from None
+
+    def folder_lists(self, folder_id: int) -> list[ContactList]:
+        """The lists of a folder, by id."""
+        self.get_folder(folder_id)
+        return sorted((x for x in self.lists.values() if x.folder_id == folder_id), key=lambda x: x.id)
+
+    def folder_counts(self, folder_id: int) -> dict[str, int]:
+        """A folder's counts, over the contacts of its lists (each counted once)."""
+        member_ids: set[int] = set().union(*(x.member_ids for x in self.folder_lists(folder_id)))
+        return self._counts(member_ids)
+
     # -- lists -------------------------------------------------------------------------------------------
-    def create_list(self, name: str, folder_id: int = 1, list_id: int | None = None) -> ContactList:
-        """Create a list; without ``list_id`` it gets the next free id, as Brevo assigns them."""
+    def create_list(self, name: str, folder_id: int = FIRST_FOLDER_ID, list_id: int | None = None) -> ContactList:
+        """Create a list in an existing folder (400 otherwise, as Brevo answers); without ``list_id`` it
+        gets the next free id, as Brevo assigns them. Two lists may share a name, as on Brevo."""
+        if folder_id not in self.folders:
+            raise invalid(f"Folder ID {folder_id} does not exist")
         if list_id is None:
             list_id = max(self.lists, default=0) + 1
         elif list_id in self.lists:
@@ -171,7 +220,9 @@ class AccountState:
 
     def list_counts(self, list_id: int) -> dict[str, int]:
         """``totalSubscribers`` (not blacklisted), ``totalBlacklisted`` and ``uniqueSubscribers`` (all)."""
-        member_ids = self.get_list(list_id).member_ids
+        return self._counts(self.get_list(list_id).member_ids)
+
+    def _counts(self, member_ids: set[int]) -> dict[str, int]:
         blacklisted = len(self.contacts.email_blacklisted.intersection(member_ids))
         return {
             "totalBlacklisted": blacklisted,

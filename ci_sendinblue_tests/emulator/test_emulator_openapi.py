@@ -222,3 +222,22 @@ def test_delete_contact_conforms(filled: TestClient) -> None:
 
 def test_delete_unknown_contact_404_conforms(client: TestClient) -> None:
     assert_conforms(client.delete("/v3/contacts/nobody%40example.com"))
+
+
+def test_get_folders_conforms(filled: TestClient) -> None:
+    filled.post("/v3/contacts/folders", json={"name": "Marketing"})
+    assert_conforms(filled.get("/v3/contacts/folders", params={"limit": 50, "offset": 0, "sort": "asc"}))
+
+
+def test_create_folder_conforms(client: TestClient) -> None:
+    response = client.post("/v3/contacts/folders", json={"name": "Marketing"})
+    assert response.status_code == 201
+    assert_conforms(response)
+
+
+def test_create_list_in_unknown_folder_400_conforms(client: TestClient) -> None:
+    assert_conforms(client.post("/v3/contacts/lists", json={"name": "Promos", "folderId": 9}))
+
+
+def test_get_folder_lists_conforms(filled: TestClient) -> None:
+    assert_conforms(filled.get("/v3/contacts/folders/1/lists", params={"limit": 50, "offset": 0, "sort": "desc"}))
