@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -339,6 +340,43 @@ async def create_contact(call: ApiCall) -> Response:
     return JSONResponse({"id": created.id}, status_code=201)
 
 
+def _required(body: dict[str, Any], name: str) -> Any:
+    if body.get(name) is None:
+        raise missing(f"{name} is required")
+    return body[name]
+
+
+def _is_url(value: object) -> bool:
+    if not isinstance(value, str):
+        return False
+    parts = urlsplit(value)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+async def create_doi_contact(call: ApiCall) -> Response:
+    body = await _object_body(call)
+    email = _required(body, "email")
+    _required(body, "includeListIds")
+    template_id = _required(body, "templateId")
+    redirection_url = _required(body, "redirectionUrl")
+    attributes = body.get("attributes") or {}
+    if not isinstance(email, str):
+        raise invalid("email must be a string")
+    if not isinstance(attributes, dict):
+        raise invalid("attributes must be an object")
+    if not isinstance(template_id, int) or isinstance(template_id, bool):
+        raise invalid("templateId must be an integer")
+    if not _is_url(redirection_url):
+        raise invalid("redirectionUrl must be an http(s) URL")
+    include = _optional_ids(body, "includeListIds")
+    if not include:
+        raise invalid("includeListIds must hold at least one list ID")
+    created = call.account.request_doi(
+        email, attributes, include, _optional_ids(body, "excludeListIds"), template_id, redirection_url
+    )
+    return Response(status_code=201 if created else 204)
+
+
 async def get_contacts(call: ApiCall) -> Response:
     limit = call.query_int("limit", 50, MAX_ACCOUNT_CONTACTS_PAGE)
     offset = call.query_int("offset", 0)
@@ -417,6 +455,7 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("POST", "/contacts/import", import_contacts),
     ("GET", "/contacts", get_contacts),
     ("POST", "/contacts", create_contact),
+    ("POST", "/contacts/doubleOptinConfirmation", create_doi_contact),
     ("GET", "/contacts/{identifier}", get_contact_info),
     ("PUT", "/contacts/{identifier}", update_contact),
     ("DELETE", "/contacts/{identifier}", delete_contact),

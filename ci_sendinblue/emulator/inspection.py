@@ -17,6 +17,7 @@ from starlette.routing import Route
 from .api import contact_details
 from .errors import ApiError
 from .runtime import KEEP, Runtime
+from .state import format_time
 
 _LOOPBACK = {"127.0.0.1", "::1", "localhost", "testclient"}
 
@@ -95,6 +96,39 @@ async def blocklist(request: Request) -> Response:
     return JSONResponse({"blocklisted": runtime.account.blocklist(emails, str(body.get("channel", "email")))})
 
 
+async def doi_requests(request: Request) -> Response:
+    """Double opt-in requests awaiting confirmation, oldest first: ``[{"email", "templateId",
+    "includeListIds", "excludeListIds", "redirectionUrl", "attributes", "requested_at"}]``."""
+    runtime = _runtime(request)
+    return JSONResponse(
+        [
+            {
+                "email": r.email,
+                "templateId": r.template_id,
+                "includeListIds": r.include_list_ids,
+                "excludeListIds": r.exclude_list_ids,
+                "redirectionUrl": r.redirection_url,
+                "attributes": r.attributes,
+                "requested_at": format_time(r.requested_at),
+            }
+            for r in runtime.account.pending_doi.values()
+        ]
+    )
+
+
+async def confirm_doi(request: Request) -> Response:
+    """The people click their confirmation links: ``{"emails": [...]}`` or ``{"all": true}``; answers
+    ``{"confirmed": [emails]}`` (addresses with no pending request are left out)."""
+    runtime = _runtime(request)
+    body = await _body(request)
+    if body.get("all") is True:
+        return JSONResponse({"confirmed": runtime.account.confirm_doi()})
+    emails = body["emails"]
+    if not isinstance(emails, list) or not all(isinstance(e, str) for e in emails):
+        raise ValueError('emails must be an array of strings (or send {"all": true})')
+    return JSONResponse({"confirmed": runtime.account.confirm_doi(emails)})
+
+
 async def request_counts(request: Request) -> Response:
     """Brevo requests received so far per ``"METHOD /route/template"`` (including refused ones)."""
     return JSONResponse(dict(_runtime(request).request_counts))
@@ -150,6 +184,8 @@ ROUTES = [
     Route("/folders", _guard(create_folder), methods=["POST"]),
     Route("/contacts", _guard(contacts), methods=["GET"]),
     Route("/contacts/blocklist", _guard(blocklist), methods=["POST"]),
+    Route("/doi", _guard(doi_requests), methods=["GET"]),
+    Route("/doi/confirm", _guard(confirm_doi), methods=["POST"]),
     Route("/requests", _guard(request_counts), methods=["GET"]),
     Route("/processes", _guard(processes), methods=["GET"]),
     Route("/processes/complete", _guard(complete_processes), methods=["POST"]),

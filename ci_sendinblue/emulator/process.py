@@ -188,6 +188,17 @@ class EmulatorProcess:
         become opted-out contacts. Returns the emails as stored."""
         return self._call("POST", "/contacts/blocklist", {"emails": list(emails), "channel": channel})["blocklisted"]
 
+    def doi_requests(self) -> list[dict[str, Any]]:
+        """Double opt-in requests awaiting confirmation (``email``, ``templateId``, ``includeListIds``,
+        ``excludeListIds``, ``redirectionUrl``, ``attributes``, ``requested_at``)."""
+        return self._call("GET", "/doi")
+
+    def confirm_doi(self, emails: Sequence[str] | None = None) -> list[str]:
+        """Confirm these pending double opt-ins (every one when ``emails`` is None), as if each person
+        clicked the link; returns the confirmed emails."""
+        payload = {"all": True} if emails is None else {"emails": list(emails)}
+        return self._call("POST", "/doi/confirm", payload)["confirmed"]
+
     def request_counts(self) -> dict[str, int]:
         """Brevo requests received so far, e.g. ``{"POST /contacts/import": 3}``."""
         return self._call("GET", "/requests")

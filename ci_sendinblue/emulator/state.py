@@ -69,6 +69,19 @@ class ContactList:
 
 
 @dataclass
+class DoiRequest:
+    """A double opt-in request waiting for the person to click the link in the confirmation e-mail."""
+
+    email: str
+    attributes: dict[str, Any]
+    include_list_ids: list[int]
+    exclude_list_ids: list[int]
+    template_id: int
+    redirection_url: str
+    requested_at: datetime = field(default_factory=utc_now)
+
+
+@dataclass
 class Process:
     """A background process (imports, remove-all). Its ``job`` runs once, when it completes."""
 
@@ -108,6 +121,7 @@ class AccountState:
         self.folders: dict[int, Folder] = {}
         self.contacts = ContactTable()
         self.processes: dict[int, Process] = {}
+        self.pending_doi: dict[str, DoiRequest] = {}
         self._next_process_id = 1
         self.reset(attributes=attributes, lists=lists)
 
@@ -128,6 +142,7 @@ class AccountState:
         for kept in self.lists.values():
             kept.member_ids.clear()
         self.processes.clear()
+        self.pending_doi.clear()
         self._next_process_id = 1
         if types is not None:
             self.attribute_types = types
@@ -581,3 +596,48 @@ class AccountState:
                 contact.sms_blacklisted = True
             contact.touch(now)
         return [key for key in keys if key is not None]
+
+    # -- double opt-in ---------------------------------------------------------------------------------------
+    def request_doi(
+        self,
+        email: str,
+        attributes: Mapping[str, Any],
+        include_list_ids: Sequence[int],
+        exclude_list_ids: Sequence[int],
+        template_id: int,
+        redirection_url: str,
+    ) -> bool:
+        """Record a ``createDoiContact`` request (Brevo e-mails the person a confirmation link); return True
+        when it creates a DOI contact (201), False when it updates one (204): the address is already a contact
+        or already awaits confirmation. Either way nothing changes in the account until the person confirms:
+        the contact is in no list and counted nowhere. A new request for the same address replaces the old.
+        """
+        key = normalize_email(email)
+        if key is None:
+            raise invalid("Invalid email address")
+        include = self._check_lists(include_list_ids)
+        exclude = self._check_lists(exclude_list_ids)
+        created = key not in self.contacts.ids and key not in self.pending_doi
+        self.pending_doi[key] = DoiRequest(key, dict(attributes), include, exclude, template_id, redirection_url)
+        return created
+
+    def confirm_doi(self, emails: Sequence[str] | None = None) -> list[str]:
+        """The person clicked the link: create or update the contact (attributes typed as on any contact
+        write) and add it to ``includeListIds`` minus ``excludeListIds``. ``emails=None`` confirms every
+        pending request. Opt-outs are left as they are. Return the confirmed emails; addresses with no
+        pending request are skipped."""
+        keys = list(self.pending_doi) if emails is None else [normalize_email(e) or "" for e in emails]
+        confirmed: list[str] = []
+        now = utc_now()
+        for key in keys:
+            request = self.pending_doi.pop(key, None)
+            if request is None:
+                continue
+            contact = self.contacts.get(key) or self.contacts.add(key, now)
+            self._set_attributes(contact.attributes, request.attributes, empty_clears=False)
+            for list_id in request.include_list_ids:
+                if list_id in self.lists and list_id not in request.exclude_list_ids:
+                    self.lists[list_id].member_ids.add(contact.id)
+            contact.touch(now)
+            confirmed.append(key)
+        return confirmed

@@ -241,3 +241,24 @@ def test_create_list_in_unknown_folder_400_conforms(client: TestClient) -> None:
 
 def test_get_folder_lists_conforms(filled: TestClient) -> None:
     assert_conforms(filled.get("/v3/contacts/folders/1/lists", params={"limit": 50, "offset": 0, "sort": "desc"}))
+
+
+@pytest.mark.parametrize("existing", [False, True])
+def test_create_doi_contact_conforms(filled: TestClient, existing: bool) -> None:
+    body = {
+        "email": "ann@example.com" if existing else "new@example.com",
+        "attributes": {"FIRSTNAME": "Ann"},
+        "includeListIds": [12],
+        "excludeListIds": [],
+        "templateId": 2,
+        "redirectionUrl": "https://example.com/thanks",
+    }
+    response = filled.post("/v3/contacts/doubleOptinConfirmation", json=body)
+    assert response.status_code == (204 if existing else 201)
+    assert_conforms(response)
+
+
+def test_create_doi_contact_400_conforms(client: TestClient) -> None:
+    body = {"email": "a@example.com", "includeListIds": [12], "templateId": 2, "redirectionUrl": "nope"}
+    response = client.post("/v3/contacts/doubleOptinConfirmation", json=body)
+    assert_conforms(response, check_request=False)  # the request is meant to be refused

@@ -111,3 +111,17 @@ def test_blocklist_helper_opts_contacts_out(fresh: EmulatorProcess) -> None:
     fresh.blocklist(["ann@example.com"], channel="sms")
     found = httpx.get(fresh.api_url + "/contacts/ann%40example.com", headers=HEADERS).json()
     assert (found["emailBlacklisted"], found["smsBlacklisted"]) == (True, True)
+
+
+def test_doi_and_folder_helpers(fresh: EmulatorProcess) -> None:
+    fresh.create_folder(5, "Marketing")
+    fresh.create_list(40, "Leads", folder_id=5)
+    body = {"email": "ann@example.com", "includeListIds": [40], "templateId": 3, "redirectionUrl": "https://x.test/"}
+    assert (
+        httpx.post(fresh.api_url + "/contacts/doubleOptinConfirmation", json=body, headers=HEADERS).status_code == 201
+    )
+    assert [r["email"] for r in fresh.doi_requests()] == ["ann@example.com"]
+    assert fresh.members(40) == []
+    assert fresh.confirm_doi(["ann@example.com"]) == ["ann@example.com"]
+    assert [m["email"] for m in fresh.members(40)] == ["ann@example.com"]
+    assert fresh.confirm_doi() == []
