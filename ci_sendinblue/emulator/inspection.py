@@ -135,12 +135,14 @@ async def request_counts(request: Request) -> Response:
 
 
 async def processes(request: Request) -> Response:
-    """Every process with its status and info."""
+    """Every process with its status, info and ``options``: for an import, the options its request sent
+    (``listIds``, ``updateExistingContacts``, ``emptyContactsAttributes``, ``emailBlacklist``,
+    ``smsBlacklist``, ``disableNotification``, defaults filled in); ``null`` for other processes."""
     runtime = _runtime(request)
     now = runtime.clock()
     return JSONResponse(
         [
-            {"id": p.id, "name": p.name, "status": p.status(now), "info": p.info}
+            {"id": p.id, "name": p.name, "status": p.status(now), "info": p.info, "options": p.options}
             for p in runtime.account.processes.values()
         ]
     )
