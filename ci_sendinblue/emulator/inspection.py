@@ -2,6 +2,10 @@
 
 Not part of Brevo's API: no api-key, loopback clients only, no rate limit, not counted in request counts.
 Every read applies due processes first, so it shows what a Brevo client would see at that moment.
+
+Routes: ``GET /lists/{id}/members``, ``POST /lists``, ``POST /folders``, ``GET /contacts``,
+``POST /contacts/blocklist``, ``GET /doi``, ``POST /doi/confirm``, ``GET /requests``, ``GET /processes``,
+``POST /processes/complete``, ``POST /reset``, ``GET``/``PUT /faults``.
 """
 
 from __future__ import annotations

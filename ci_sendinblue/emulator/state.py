@@ -1,9 +1,13 @@
-"""In-memory Brevo account: attributes, lists, contacts and background processes. No HTTP here.
+"""In-memory Brevo account: attributes, folders, lists, contacts, opt-outs, double opt-in requests and
+background processes. No HTTP here.
 
-Semantics kept from Brevo: contacts are keyed by lower-cased email; list membership is per list;
-attributes unknown to the account are ignored; an import is applied only when its process completes
-(``apply_due`` is called by the HTTP layer before handling every request, so completion is lazy but
-always observed in creation order).
+Semantics kept from Brevo: contacts are keyed by lower-cased email; list membership is per list; attributes
+unknown to the account, and values that do not fit their attribute's type, are ignored (``attributes``); an
+import is applied only when its process completes (``apply_due`` is called by the HTTP layer before handling
+every request, so completion is lazy but always observed in creation order). Opt-outs (blacklists): an
+import only ever sets them (``emailBlacklist: true``), the contact routes set or lift them
+(``emailBlacklisted``), and deleting a contact forgets them. One SMS number belongs to one contact
+(``phones``). A double opt-in request changes nothing until it is confirmed.
 
 Storage is shaped for imports of a million contacts: contacts live in a ``contacts.ContactTable`` (one
 column per field), each list holds the ids of its members (so an import joins them with one set update),
