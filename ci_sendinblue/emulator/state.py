@@ -446,7 +446,10 @@ class AccountState:
         if not request.update_existing:  # existing contacts keep their number: only new ones claim one
             known = self.contacts.ids
             phones = [None if email in known else phone for email, phone in zip(emails, phones, strict=True)]
-        refused = shared_phone_rows(emails, phones, self.contacts.phones, self.contacts.ids)
+        table = self.contacts
+        refused = shared_phone_rows(
+            emails, phones, table.phones, table.ids, lambda contact_id: table.attributes[contact_id - 1].get(PHONE)
+        )
         for index in refused:
             del by_email[emails[index]]
         return len(refused)

@@ -111,3 +111,17 @@ def test_disable_notification_must_be_a_boolean(client: TestClient) -> None:
     response = client.post("/v3/contacts/import", json={"jsonBody": [], "listIds": [12], "disableNotification": "yes"})
     assert response.status_code == 400
     assert "disableNotification" in response.json()["message"]
+
+
+def test_a_number_freed_earlier_in_the_same_import_may_be_taken(client: TestClient) -> None:
+    imported(client, [row("ann@example.com", ANN), row("bob@example.com")])
+    counters = imported(client, [row("ann@example.com", "+33600000000"), row("bob@example.com", ANN)])
+    assert counters["duplicate_phone_id"] == 0
+    assert stored(client) == {"ann@example.com": {"SMS": "+33600000000"}, "bob@example.com": {"SMS": ANN}}
+
+
+def test_a_number_freed_later_in_the_import_is_still_held_when_the_row_is_read(client: TestClient) -> None:
+    imported(client, [row("ann@example.com", ANN), row("bob@example.com")])
+    counters = imported(client, [row("bob@example.com", ANN), row("ann@example.com", "+33600000000")])
+    assert counters["duplicate_phone_id"] == 1
+    assert stored(client) == {"ann@example.com": {"SMS": "+33600000000"}, "bob@example.com": {}}
