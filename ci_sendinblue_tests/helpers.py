@@ -230,6 +230,11 @@ class InProcessBrevo:
         return {c.email: dict(c.attributes) for c in self.runtime.account.members(list_id)}
 
     @property
+    def export_requests(self) -> list[SentRequest]:
+        """The requests sent for exports: all but the opt-outs asset's reads of ``GET /contacts``."""
+        return [request for request in self.sent if request.path != "/contacts"]
+
+    @property
     def imported(self) -> Iterator[dict[str, Any]]:
         """Every contact of every ``POST /contacts/import`` body sent, in order."""
         for request in self.sent:
