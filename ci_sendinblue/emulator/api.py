@@ -28,6 +28,7 @@ T = TypeVar("T")
 
 MAX_LISTS_PAGE = 50
 MAX_CONTACTS_PAGE = 500
+MAX_ACCOUNT_CONTACTS_PAGE = 1000
 MAX_IDENTIFIERS = 150
 
 
@@ -166,16 +167,20 @@ async def get_list(call: ApiCall) -> Response:
 
 # -- attributes and contacts ---------------------------------------------------------------------------------
 async def get_attributes(call: ApiCall) -> Response:
-    attributes = [{"name": name, "category": "normal", "type": "text"} for name in call.account.attributes]
-    return JSONResponse({"attributes": attributes})
+    return JSONResponse({"attributes": [attribute.describe() for attribute in call.account.attributes]})
 
 
-def _parse_since(raw: str) -> datetime:
+def _parse_since(raw: str, name: str = "modifiedSince") -> datetime:
     try:
         moment = datetime.fromisoformat(raw.replace(" ", "+"))  # a raw '+' in a query string reads as ' '
     except ValueError:
-        raise invalid("modifiedSince must be a UTC date-time (YYYY-MM-DDTHH:mm:ss.SSSZ)") from None
+        raise invalid(f"{name} must be a UTC date-time (YYYY-MM-DDTHH:mm:ss.SSSZ)") from None
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _query_since(call: ApiCall, name: str) -> datetime | None:
+    raw = call.request.query_params.get(name)
+    return _parse_since(raw, name) if raw else None
 
 
 async def get_contacts_from_list(call: ApiCall) -> Response:
@@ -265,6 +270,22 @@ async def remove_contacts_from_list(call: ApiCall) -> Response:
     return JSONResponse({"contacts": {"success": success, "failure": failure}}, status_code=201)
 
 
+def _optional_bool(body: dict[str, Any], name: str) -> bool | None:
+    value = body.get(name)
+    if value is not None and not isinstance(value, bool):
+        raise invalid(f"{name} must be a boolean")
+    return value
+
+
+def _optional_ids(body: dict[str, Any], name: str) -> list[int]:
+    value = body.get(name)
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in value):
+        raise invalid(f"{name} must be an array of integers")
+    return value
+
+
 async def create_contact(call: ApiCall) -> Response:
     body = await _object_body(call)
     email = body.get("email")
@@ -280,12 +301,61 @@ async def create_contact(call: ApiCall) -> Response:
         attributes,
         list_ids,
         update_enabled=update_enabled is True,
-        email_blacklisted=body.get("emailBlacklisted"),
-        sms_blacklisted=body.get("smsBlacklisted"),
+        email_blacklisted=_optional_bool(body, "emailBlacklisted"),
+        sms_blacklisted=_optional_bool(body, "smsBlacklisted"),
     )
     if created is None:
         return Response(status_code=204)
     return JSONResponse({"id": created.id}, status_code=201)
+
+
+async def get_contacts(call: ApiCall) -> Response:
+    limit = call.query_int("limit", 50, MAX_ACCOUNT_CONTACTS_PAGE)
+    offset = call.query_int("offset", 0)
+    newest_first = call.query_sort() == "desc"
+    for unsupported in ("segmentId", "listIds", "filter"):
+        if unsupported in call.request.query_params:
+            raise invalid(f"{unsupported} is not supported by the emulator")
+    count, page = call.account.contacts_page(
+        offset, limit, newest_first, _query_since(call, "modifiedSince"), _query_since(call, "createdSince")
+    )
+    return JSONResponse({"contacts": [contact_details(call.account, c) for c in page], "count": count})
+
+
+def _contact(call: ApiCall, by_phone: bool = False) -> Contact:
+    """The contact the path's ``identifier`` (and the ``identifierType`` query) names."""
+    identifier_type = call.request.query_params.get("identifierType")
+    return call.account.find_contact(call.params["identifier"], identifier_type, by_phone=by_phone)
+
+
+async def get_contact_info(call: ApiCall) -> Response:
+    contact = _contact(call, by_phone=True)
+    # Campaign statistics: the emulator sends no campaigns, so every event list is empty.
+    return JSONResponse({**contact_details(call.account, contact), "statistics": {}})
+
+
+async def update_contact(call: ApiCall) -> Response:
+    contact = _contact(call)
+    body = await _object_body(call)
+    attributes = body.get("attributes") or {}
+    if not isinstance(attributes, dict):
+        raise invalid("attributes must be an object")
+    if "ext_id" in body:
+        raise invalid("ext_id is not supported by the emulator")
+    call.account.update_contact(
+        contact,
+        attributes,
+        list_ids=_optional_ids(body, "listIds"),
+        unlink_list_ids=_optional_ids(body, "unlinkListIds"),
+        email_blacklisted=_optional_bool(body, "emailBlacklisted"),
+        sms_blacklisted=_optional_bool(body, "smsBlacklisted"),
+    )
+    return Response(status_code=204)
+
+
+async def delete_contact(call: ApiCall) -> Response:
+    call.account.delete_contact(_contact(call))
+    return Response(status_code=204)
 
 
 # -- processes -----------------------------------------------------------------------------------------------
@@ -312,7 +382,11 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("POST", "/contacts/lists/{listId}/contacts/add", add_contacts_to_list),
     ("POST", "/contacts/lists/{listId}/contacts/remove", remove_contacts_from_list),
     ("POST", "/contacts/import", import_contacts),
+    ("GET", "/contacts", get_contacts),
     ("POST", "/contacts", create_contact),
+    ("GET", "/contacts/{identifier}", get_contact_info),
+    ("PUT", "/contacts/{identifier}", update_contact),
+    ("DELETE", "/contacts/{identifier}", delete_contact),
     ("GET", "/processes/{processId}", get_process),
 ]
 
@@ -333,11 +407,19 @@ class Resolved:
     params: dict[str, str]
 
 
+_LITERAL = {template for _, template, _ in ROUTES if "{" not in template}
+
+
 def resolve(method: str, path: str) -> Resolved:
-    """Find the route for ``method path`` (path without ``/v3``)."""
+    """Find the route for ``method path`` (path without ``/v3``).
+
+    A fixed path (``/contacts/import``) is never read as a parameter (``/contacts/{identifier}``).
+    """
     template: str | None = None
     params: dict[str, str] = {}
     for route_method, route_template, pattern, handler in _COMPILED:
+        if path in _LITERAL and route_template != path:
+            continue
         found = pattern.match(path)
         if found is None:
             continue

@@ -74,6 +74,18 @@ async def contacts(request: Request) -> Response:
     return JSONResponse([contact_details(account, c) for c in account.contacts])
 
 
+async def blocklist(request: Request) -> Response:
+    """Opt contacts out as the person would (unsubscribe link) or the account owner (Brevo's app):
+    ``{"emails": [...], "channel": "email" | "sms"}`` (channel defaults to email). Unknown addresses become
+    contacts that are opted out. Answers ``{"blocklisted": [emails as stored]}``."""
+    runtime = _runtime(request)
+    body = await _body(request)
+    emails = body["emails"]
+    if not isinstance(emails, list) or not all(isinstance(e, str) for e in emails):
+        raise ValueError("emails must be an array of strings")
+    return JSONResponse({"blocklisted": runtime.account.blocklist(emails, str(body.get("channel", "email")))})
+
+
 async def request_counts(request: Request) -> Response:
     """Brevo requests received so far per ``"METHOD /route/template"`` (including refused ones)."""
     return JSONResponse(dict(_runtime(request).request_counts))
@@ -98,7 +110,8 @@ async def complete_processes(request: Request) -> Response:
 
 async def reset(request: Request) -> Response:
     """Clear contacts, processes, counters, rate windows and faults; body keys optionally reconfigure:
-    ``lists`` ({"12": "Newsletter"}), ``attributes``, ``process_delay``, ``contacts_rate``,
+    ``lists`` ({"12": "Newsletter"}), ``attributes`` (names, compact specs such as "SCORE:float", or objects
+    {"name", "category", "type", "enumeration", "multiCategoryOptions"}), ``process_delay``, ``contacts_rate``,
     ``hourly_budget`` (null disables) and ``faults``."""
     runtime = _runtime(request)
     body = await _body(request)
@@ -126,6 +139,7 @@ ROUTES = [
     Route("/lists/{list_id:int}/members", _guard(list_members), methods=["GET"]),
     Route("/lists", _guard(create_list), methods=["POST"]),
     Route("/contacts", _guard(contacts), methods=["GET"]),
+    Route("/contacts/blocklist", _guard(blocklist), methods=["POST"]),
     Route("/requests", _guard(request_counts), methods=["GET"]),
     Route("/processes", _guard(processes), methods=["GET"]),
     Route("/processes/complete", _guard(complete_processes), methods=["POST"]),

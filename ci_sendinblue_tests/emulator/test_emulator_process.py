@@ -94,3 +94,20 @@ def test_cli_flags_become_settings(tmp_path: Path) -> None:
     assert settings.attributes == ("PRENOM", "NOM")
     assert (settings.contacts_rate, settings.hourly_budget) == (None, 50)
     assert settings.faults[0]["kind"] == "drop"
+
+
+def test_typed_attributes_reach_the_process_and_its_reset() -> None:
+    tier = {"name": "TIER", "category": "category", "enumeration": [{"value": 1, "label": "Gold"}]}
+    with EmulatorProcess(attributes=["FIRSTNAME", "SCORE:float", tier]) as emu:
+        listed = httpx.get(emu.api_url + "/contacts/attributes", headers=HEADERS).json()["attributes"]
+        assert listed[1:] == [{"name": "SCORE", "category": "normal", "type": "float"}, tier]
+        emu.reset(attributes=["VIP:boolean"])
+        listed = httpx.get(emu.api_url + "/contacts/attributes", headers=HEADERS).json()["attributes"]
+        assert listed == [{"name": "VIP", "category": "normal", "type": "boolean"}]
+
+
+def test_blocklist_helper_opts_contacts_out(fresh: EmulatorProcess) -> None:
+    assert fresh.blocklist(["Ann@example.com"]) == ["ann@example.com"]
+    fresh.blocklist(["ann@example.com"], channel="sms")
+    found = httpx.get(fresh.api_url + "/contacts/ann%40example.com", headers=HEADERS).json()
+    assert (found["emailBlacklisted"], found["smsBlacklisted"]) == (True, True)
