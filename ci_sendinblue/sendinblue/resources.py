@@ -193,6 +193,8 @@ class SyncStateResource(dg.ConfigurableResource):
 
     def store(self, instance: dg.DagsterInstance) -> SyncStateStore:
         storage = Path(instance.storage_directory())
+        if not self.url:  # the default file's folder: a step may be the run's first to use the storage
+            storage.mkdir(parents=True, exist_ok=True)
         url = self.url or f"sqlite:///{storage / STATE_DATABASE}"
         if url not in self._stores:
             copies = storage / STATE_COPIES if self.local_copy else None
