@@ -1,4 +1,5 @@
-"""One asset per configured segment: the profiles its rule selects, with a usable email."""
+"""One asset per configured segment: the profiles its rule selects, with a usable email, less those opted out
+in Brevo when the segment asks (`exclude_optouts`)."""
 
 import warnings
 

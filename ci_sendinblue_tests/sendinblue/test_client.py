@@ -167,3 +167,20 @@ def test_the_contacts_listing_asks_for_oldest_first_pages_modified_since_a_utc_m
         "sort": "asc",
         "modifiedSince": "2026-03-01T09:00:05.123Z",
     }
+
+
+def test_the_client_has_no_way_to_update_delete_or_unblock_a_contact():
+    """Opt-outs are never undone: a contact update can lift a blocklist and a deletion forgets it, so the
+    client offers neither. A new endpoint here must keep to the routes that cannot (helpers.SAFE_ROUTES)."""
+    public = {name for name in vars(BrevoClient) if not name.startswith("_")}
+    assert public == {
+        "attributes",
+        "close",
+        "contacts",
+        "get_list",
+        "import_contacts",
+        "limiter",
+        "list_members",
+        "process",
+        "remove_from_list",
+    }
