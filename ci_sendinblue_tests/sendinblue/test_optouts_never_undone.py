@@ -51,10 +51,8 @@ class Account:
 
     def blocklist(self, email: str) -> None:
         """Ann unsubscribes (e-mail) and answers STOP to an SMS, in Brevo, outside the project."""
-        contact = self.brevo.runtime.account.contacts.get(email)
-        assert contact is not None
-        contact.email_blacklisted = True
-        contact.sms_blacklisted = True
+        self.brevo.runtime.account.blocklist([email], "email")
+        self.brevo.runtime.account.blocklist([email], "sms")
 
     def flags(self, email: str) -> tuple[bool, bool]:
         contact = self.brevo.runtime.account.contacts.get(email)
