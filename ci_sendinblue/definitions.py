@@ -12,6 +12,7 @@ from ci_sendinblue.profiles.assets import build_customer_profiles
 from ci_sendinblue.profiles.sensors import build_profiles_sensor
 from ci_sendinblue.segments.assets import build_segment_assets
 from ci_sendinblue.sendinblue.assets import SYNC_STATE, build_list_assets, resource_key
+from ci_sendinblue.sendinblue.optout_assets import build_optouts_assets
 from ci_sendinblue.sendinblue.resources import SendinblueResource, SyncStateResource
 from ci_sendinblue.sendinblue.schedules import (
     ALL_EXPORTS_JOB,
@@ -30,6 +31,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
             build_customer_profiles(settings.profiles),
             *build_segment_assets(settings),
             *build_list_assets(settings),
+            *build_optouts_assets(settings),
         ],
         resources={
             **{

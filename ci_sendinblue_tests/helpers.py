@@ -43,6 +43,36 @@ COLUMNS = [
     "MarketingConsent",
 ]
 ATTRIBUTES = ["FIRSTNAME", "LASTNAME", "SMS"]
+SAFE_ROUTES = frozenset(
+    {
+        "GET /contacts",
+        "GET /contacts/attributes",
+        "GET /contacts/lists/{listId}",
+        "GET /contacts/lists/{listId}/contacts",
+        "GET /processes/{processId}",
+        "POST /contacts/import",
+        "POST /contacts/lists/{listId}/contacts/remove",
+    }
+)
+"""Every Brevo route the project may call, and none that lifts an opt-out: no contact update (where
+``emailBlacklisted: false`` unblocks), no contact deletion (which forgets the opt-out), no SMS/email unblock.
+Imports are on the list because their bodies are checked too (:func:`blocklist_flags`)."""
+
+
+def blocklist_flags(body: Any, path: str = "") -> Iterator[tuple[str, Any]]:
+    """Every key of a request body that sets a blocklist (``emailBlacklist``, ``smsBlacklisted``, ...), with
+    its path and value: a body may only leave them out or say ``false`` on an import, which leaves the
+    blocklist alone."""
+    if isinstance(body, dict):
+        for key, value in body.items():
+            if "blacklist" in str(key).lower() or "blocklist" in str(key).lower():
+                yield f"{path}{key}", value
+            yield from blocklist_flags(value, f"{path}{key}.")
+    elif isinstance(body, list):
+        for index, value in enumerate(body):
+            yield from blocklist_flags(value, f"{path}{index}.")
+
+
 API_KEY = "e2e-key-5f3a9c1d7e"
 KEY_ENV = "SENDINBLUE_API_KEY"
 
@@ -198,6 +228,11 @@ class InProcessBrevo:
     def members(self, list_id: int = 12) -> dict[str, dict[str, Any]]:
         """Email → attributes of every contact in the list, as Brevo holds them."""
         return {c.email: dict(c.attributes) for c in self.runtime.account.members(list_id)}
+
+    @property
+    def export_requests(self) -> list[SentRequest]:
+        """The requests sent for exports: all but the opt-outs asset's reads of ``GET /contacts``."""
+        return [request for request in self.sent if request.path != "/contacts"]
 
     @property
     def imported(self) -> Iterator[dict[str, Any]]:

@@ -26,7 +26,13 @@ def test_the_module_level_definitions_load_from_the_configured_file(write_projec
 
     defs = importlib.reload(module).defs
     keys = {key.to_user_string() for key in defs.resolve_asset_graph().get_all_asset_keys()}
-    assert keys == {"customer_profiles", "segments/seattle_high_value", "segments/platinum", "sendinblue/newsletter"}
+    assert keys == {
+        "customer_profiles",
+        "segments/seattle_high_value",
+        "segments/platinum",
+        "sendinblue/newsletter",
+        "sendinblue/brevo_optouts",
+    }
 
 
 def test_lineage_runs_from_profiles_through_segments_to_the_list(write_project):

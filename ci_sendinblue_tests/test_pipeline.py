@@ -62,7 +62,7 @@ def test_a_connection_resource_without_the_exports_mapping_fails_the_export_nami
     assert not result.success
     [failure] = result.get_step_failure_events()
     assert "no usable field mapping for 'newsletter'" in failure.step_failure_data.error.message
-    assert brevo.sent == []
+    assert brevo.export_requests == []
 
 
 def test_the_materialization_reports_what_was_sent_and_set_aside(write_project):
@@ -122,7 +122,7 @@ def test_an_export_without_accepted_privacy_terms_sends_nothing(write_project):
     brevo = in_process_brevo()
     result = materialize(write_project(), brevo, accept_data_privacy_terms=False)
     assert not result.success
-    assert brevo.sent == []
+    assert brevo.export_requests == []
     [failure] = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
     assert "accept_data_privacy_terms: true" in failure.step_failure_data.error.message
 
@@ -311,4 +311,4 @@ def test_without_the_profiles_file_the_code_location_loads_and_the_run_fails_nam
     assert failure.step_key == "customer_profiles"
     message = failure.step_failure_data.error.message
     assert "profiles.path" in message and f"{profiles} does not exist" in message
-    assert brevo.sent == []
+    assert brevo.export_requests == []

@@ -24,6 +24,7 @@ from pydantic import ValidationError
 
 from ci_sendinblue.config.models import AllOf, AnyOf, Condition, FieldCondition, NotOf, Settings
 from ci_sendinblue.profiles.sources import ProfilesFileError, ProfilesUnavailable, read_profile_columns
+from ci_sendinblue.sendinblue.keys import OPTOUTS_SUFFIX
 from ci_sendinblue.sendinblue.mapping import EMAIL_KEY
 
 CONFIG_ENV = "CI_SENDINBLUE_CONFIG"
@@ -126,8 +127,19 @@ def _reference_problems(settings: Settings) -> Iterator[str]:
             if condition.field not in columns:
                 yield f"{where}.field: column '{condition.field}' is not in the profiles ({_listing(columns)})"
 
+    for name, segment in settings.segments.items():
+        for index, connection in enumerate(segment.exclude_optouts):
+            if connection not in settings.connections:
+                yield (
+                    f"segments.{name}.exclude_optouts[{index}]: no connection named '{connection}' "
+                    f"(defined: {_listing(settings.connections)})"
+                )
+
     for name, export in settings.exports.items():
         prefix = f"exports.{name}"
+        taken_by = next((c for c in settings.connections if name == f"{c}{OPTOUTS_SUFFIX}"), None)
+        if taken_by is not None:
+            yield f"{prefix}: the name is taken by connection '{taken_by}''s opt-outs asset (sendinblue/{name})"
         if export.connection not in settings.connections:
             yield (
                 f"{prefix}.connection: no connection named '{export.connection}' "

@@ -174,6 +174,11 @@ class SegmentSettings(StrictModel):
         le=1,
         description="Share of members with an unusable email above which the segment's check blocks exports.",
     )
+    exclude_optouts: list[str] = Field(
+        default_factory=list,
+        description="Connections whose Brevo opt-outs leave the segment: members whose email that account "
+        "blocklists for e-mail are dropped (the segment then depends on those connections' opt-outs assets).",
+    )
 
 
 BREVO_LIST_PAGE = "https://app.brevo.com/contact/list/id/{list_id}"
@@ -386,7 +391,7 @@ class Settings(StrictModel):
         default=True, description="Mask emails and phones in metadata and logs shown in the Dagster UI."
     )
 
-    @field_validator("segments", "exports")
+    @field_validator("segments", "connections", "exports")
     @classmethod
     def _names_are_asset_names(cls, named: dict[str, Any]) -> dict[str, Any]:
         for name in named:

@@ -1,4 +1,5 @@
-"""One asset per configured segment: the profiles its rule selects, with a usable email."""
+"""One asset per configured segment: the profiles its rule selects, with a usable email, less those opted out
+in Brevo when the segment asks (`exclude_optouts`)."""
 
 import warnings
 
@@ -14,8 +15,10 @@ from ci_sendinblue.privacy import mask_email
 from ci_sendinblue.profiles.assets import CUSTOMER_PROFILES
 from ci_sendinblue.segments.checks import REJECTED_SHARE_CHECK
 from ci_sendinblue.segments.emails import normalize_emails
+from ci_sendinblue.segments.optouts import without_optouts
 from ci_sendinblue.segments.rules import evaluate
 from ci_sendinblue.segments.schemas import contract_columns, segment_members_schema
+from ci_sendinblue.sendinblue.keys import optouts_key
 from ci_sendinblue.text import rows_where
 
 
@@ -40,7 +43,10 @@ def build_segment_asset(name: str, segment: SegmentSettings, settings: Settings)
         key=key,
         group_name="segments",
         kinds={"pandas", "pandera"},
-        ins={"customer_profiles": dg.AssetIn(CUSTOMER_PROFILES)},
+        ins={
+            "customer_profiles": dg.AssetIn(CUSTOMER_PROFILES),
+            **{_optouts_input(c): dg.AssetIn(optouts_key(c)) for c in segment.exclude_optouts},
+        },
         dagster_type=members_type,
         description=segment.description or f"Profiles in segment {name}.",
         metadata={
@@ -49,7 +55,7 @@ def build_segment_asset(name: str, segment: SegmentSettings, settings: Settings)
         },
         check_specs=[REJECTED_SHARE_CHECK.spec(key)],
     )
-    def _segment(context: dg.AssetExecutionContext, customer_profiles: pd.DataFrame):
+    def _segment(context: dg.AssetExecutionContext, customer_profiles: pd.DataFrame, **optouts: pd.DataFrame):
         selected = evaluate(segment.where, customer_profiles)
         matched = customer_profiles if selected.all() else rows_where(customer_profiles, selected)
         emails, reasons = normalize_emails(matched[email_column])
@@ -59,6 +65,9 @@ def build_segment_asset(name: str, segment: SegmentSettings, settings: Settings)
         # One filter over every column, the normalised emails included; the refused rows are few, so they
         # are read by position rather than copied out of the profiles.
         members = rows_where(normalised, ~refused) if refused.any() else normalised
+        members, excluded = without_optouts(members, email_column, optouts.values())
+        if excluded:
+            context.log.info(f"{excluded} members of {name} left out: opted out in Brevo")
         rejected = np.flatnonzero(refused)
         sample = [
             f"row {index + 1}: {mask_email(value) if mask else value} ({reason})"
@@ -82,6 +91,7 @@ def build_segment_asset(name: str, segment: SegmentSettings, settings: Settings)
                 "rejected": len(rejected),
                 "rejected_by_reason": dg.MetadataValue.json(by_reason),
                 "rejected_sample": dg.MetadataValue.json(sample),
+                **({"excluded_optouts": excluded} if segment.exclude_optouts else {}),
             },
         )
         yield REJECTED_SHARE_CHECK.result(
@@ -94,6 +104,10 @@ def build_segment_asset(name: str, segment: SegmentSettings, settings: Settings)
         )
 
     return _segment
+
+
+def _optouts_input(connection: str) -> str:
+    return f"{connection}_optouts"
 
 
 def _dagster_type(schema: pa.DataFrameSchema) -> dg.DagsterType:

@@ -4,6 +4,10 @@ It knows HTTP and Brevo's rules (auth header, error bodies, rate-limit headers, 
 retry) and nothing of pandas or Dagster. Retries go through ``stamina``: only 429, 5xx, time-outs and
 connection errors are retried, with exponential back-off and jitter, bounded in attempts and total time;
 every other 4xx fails at once with an error that says what to do.
+
+Opt-outs are never undone: the client has no method that updates or deletes a contact, none that sends
+``emailBlacklisted``/``smsBlacklisted`` (``false`` there lifts Brevo's blocklist), and imports never ask for a
+blocklist change (see ``imports``). Removing from a list unlinks only; the contact and its opt-out stay.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -39,6 +44,7 @@ log = logging.getLogger(__name__)
 
 MAX_LIST_MEMBERS_PAGE = 500
 MAX_EMAILS_PER_LIST_CHANGE = 150
+MAX_CONTACTS_PAGE = 1000
 
 
 @dataclass(frozen=True)
@@ -159,6 +165,17 @@ class BrevoClient:
         except BrevoNotFound as error:
             raise ListNotFound(f"Brevo list {list_id} does not exist.", status=404, code=error.code) from None
 
+    def contacts(
+        self, *, modified_since: datetime | None = None, limit: int = MAX_CONTACTS_PAGE, offset: int = 0
+    ) -> dict[str, Any]:
+        """One page of the account's contacts (``{"contacts": [...], "count": n}``), modified after
+        ``modified_since`` when given. Oldest created first: contacts created while the pages are read then
+        land on later pages instead of shifting the ones not yet read."""
+        params: dict[str, Any] = {"limit": limit, "offset": offset, "sort": "asc"}
+        if modified_since is not None:
+            params["modifiedSince"] = brevo_time(modified_since)
+        return self._request("GET", "contacts", params=params).json()
+
     def _change_list(self, list_id: int, action: str, emails: Sequence[str]) -> ListChange:
         if not 1 <= len(emails) <= MAX_EMAILS_PER_LIST_CHANGE:
             raise ValueError(f"Brevo takes 1 to {MAX_EMAILS_PER_LIST_CHANGE} emails per call, not {len(emails)}")
@@ -253,6 +270,14 @@ class BrevoClient:
         if status >= 500:
             return BrevoServerError(f"{said}.", status=status, code=code)
         return BrevoRejected(f"{said}.", status=status, code=code)
+
+
+def brevo_time(moment: datetime) -> str:
+    """A date-time as Brevo's query parameters take it: UTC, ``YYYY-MM-DDTHH:mm:ss.SSSZ``."""
+    if moment.tzinfo is None:
+        raise ValueError("a date-time sent to Brevo must be timezone-aware")
+    utc = moment.astimezone(UTC)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
 
 
 def _error_body(response: httpx.Response) -> tuple[str | None, str]:

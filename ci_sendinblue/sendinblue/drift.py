@@ -19,6 +19,12 @@ def brevo_member_count(listed: Mapping[str, Any]) -> int:
     return int(listed.get("uniqueSubscribers", listed.get("totalSubscribers", 0)) or 0)
 
 
+def brevo_blocklisted_count(listed: Mapping[str, Any]) -> int:
+    """Members of a list that Brevo will not e-mail (blocklisted: unsubscribed, or blocked by hand), as
+    ``GET /contacts/lists/{id}`` counts them in ``totalBlacklisted``. They stay members: runs never lift it."""
+    return int(listed.get("totalBlacklisted", 0) or 0)
+
+
 @dataclass(frozen=True)
 class ListCounts:
     brevo: int

@@ -24,7 +24,7 @@ from ci_sendinblue.config.models import ExportSettings
 from ci_sendinblue.memory import release_unused_memory
 from ci_sendinblue.sendinblue.brake import RemovalPlan, apply_brake
 from ci_sendinblue.sendinblue.contacts import EMAIL, ExportMembers, gather_members
-from ci_sendinblue.sendinblue.drift import ListCounts, brevo_member_count
+from ci_sendinblue.sendinblue.drift import ListCounts, brevo_blocklisted_count, brevo_member_count
 from ci_sendinblue.sendinblue.errors import PrivacyTermsNotAccepted, TooManyProfiles
 from ci_sendinblue.sendinblue.imports import ImportBody, count_import_bodies, import_bodies
 from ci_sendinblue.sendinblue.isolation import ImportReport, import_isolating_refused
@@ -82,6 +82,11 @@ class SyncOutcome:
     """Contacts of this run's imports sent without SMS (``invalid_phones`` counts every member)."""
     nothing_changed: bool = False
     """True when the members digest matched the state's: nothing was loaded, parsed, sent or written."""
+
+    @property
+    def blocklisted_members(self) -> int:
+        """Members of the list Brevo will not e-mail after this run: opted out, which no run undoes."""
+        return brevo_blocklisted_count(self.list_after)
 
     @property
     def added(self) -> int:
@@ -236,7 +241,8 @@ class ListSync:
         self.log.info(
             f"{self.name}: {outcome.added:,} added, {outcome.updated:,} updated, {outcome.removed:,} removed"
             f"{self._refused_in_words(outcome.imported)}; "
-            f"list {self.export.list_id} now holds {outcome.after.brevo:,}"
+            f"list {self.export.list_id} now holds {outcome.after.brevo:,} "
+            f"({outcome.blocklisted_members:,} of them blocklisted)"
         )
         return outcome
 

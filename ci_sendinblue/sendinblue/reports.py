@@ -55,6 +55,7 @@ def sync_metadata(
                 "invalid_phones_sent": outcome.invalid_phones_sent,
                 "shared_phones": outcome.shared_phones,
                 "state_members": outcome.after.state,
+                "blocklisted_members": outcome.blocklisted_members,
             }
         ),
         "members_per_segment": dg.MetadataValue.json(members.members_per_segment),
@@ -112,6 +113,7 @@ def summary_markdown(name: str, export: ExportSettings, outcome: SyncOutcome, li
         f"| Members (from {', '.join(export.segments)}) | {len(outcome.members.raw):,} |",
         f"| Sent | {diff.new_count + diff.changed_count:,} in {len(imported.outcomes)} import(s) |",
         f"| Refused by Brevo | {refused:,}{_reasons_in_words(imported)} |",
+        f"| Blocklisted members (Brevo does not e-mail them; no run lifts it) | {outcome.blocklisted_members:,} |",
         f"| Duration | {outcome.duration_seconds:.1f} s |",
         f"| Brevo and the sync state | {_agreement(outcome, export.list_id)} |",
     ]

@@ -132,6 +132,14 @@ class SendinblueResource(dg.ConfigurableResource):
         """A writer for one list with a client of its own, closed afterwards; ``log`` receives its progress,
         and every retry with its reason as a warning."""
         heartbeat = Heartbeat(log.info)
+        with self.client(log, heartbeat) as client:
+            yield ListWriter(client, list_id, poll=self.poll_policy, heartbeat=heartbeat)
+
+    @contextmanager
+    def client(
+        self, log: logging.Logger | logging.LoggerAdapter, heartbeat: Heartbeat | None = None
+    ) -> Iterator[BrevoClient]:
+        """A client of this connection for one step, closed afterwards; retries are logged as warnings."""
         client = BrevoClient(
             self.api_url,
             self.api_key,
@@ -144,7 +152,7 @@ class SendinblueResource(dg.ConfigurableResource):
             heartbeat=heartbeat,
         )
         with client:
-            yield ListWriter(client, list_id, poll=self.poll_policy, heartbeat=heartbeat)
+            yield client
 
     def transport(self) -> httpx.BaseTransport | None:
         """The HTTP transport; None for a real network connection. Tests override it with the emulator."""
@@ -185,6 +193,8 @@ class SyncStateResource(dg.ConfigurableResource):
 
     def store(self, instance: dg.DagsterInstance) -> SyncStateStore:
         storage = Path(instance.storage_directory())
+        if not self.url:  # the default file's folder: a step may be the run's first to use the storage
+            storage.mkdir(parents=True, exist_ok=True)
         url = self.url or f"sqlite:///{storage / STATE_DATABASE}"
         if url not in self._stores:
             copies = storage / STATE_COPIES if self.local_copy else None

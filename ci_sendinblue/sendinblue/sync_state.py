@@ -44,7 +44,7 @@ import json
 import logging
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import repeat
@@ -198,19 +198,33 @@ class SyncStateStore:
     def __exit__(self, *exc_info: object) -> None:
         self.dispose()
 
-    def _create_tables(self) -> None:
+    @property
+    def schema(self) -> str | None:
+        """The PostgreSQL schema the tables live in (None: the default one)."""
+        return self._metadata.schema
+
+    def ensure_tables(self, metadata: sa.MetaData) -> None:
+        """Create ``metadata``'s tables if missing, and the columns added since, as for the store's own:
+        other state kept in this database (the opt-outs, ``optout_state``) is created the same way."""
         try:
             with self._write() as conn:
-                self._metadata.create_all(conn, checkfirst=True)
+                metadata.create_all(conn, checkfirst=True)
         except sa.exc.DBAPIError:
             # Another process may have created them between the check and the CREATE; a second look settles it.
             with self._write() as conn:
-                self._metadata.create_all(conn, checkfirst=True)
-        self._add_missing_columns()
+                metadata.create_all(conn, checkfirst=True)
+        self._add_missing_columns(metadata.tables.values())
 
-    def _add_missing_columns(self) -> None:
+    def transaction(self) -> AbstractContextManager[Connection]:
+        """One write transaction (SQLite: ``BEGIN IMMEDIATE``), for state kept beside the store's own."""
+        return self._write()
+
+    def _create_tables(self) -> None:
+        self.ensure_tables(self._metadata)
+
+    def _add_missing_columns(self, tables: Iterable[sa.Table]) -> None:
         """Tables created by an earlier version lack the columns added since: add them (all nullable)."""
-        for table in (self.state, self.exports):
+        for table in tables:
             with self._write() as conn:
                 present = {c["name"] for c in sa.inspect(conn).get_columns(table.name, schema=table.schema)}
                 for column in table.columns:

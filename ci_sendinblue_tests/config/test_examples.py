@@ -11,9 +11,10 @@ from ci_sendinblue.config.loading import BUNDLED_CONFIG, load_settings
 
 
 @pytest.mark.parametrize("name", ["ci_sendinblue.yaml", "brevo.yaml"])
-def test_the_commented_alerts_and_freshness_keys_load_when_uncommented(name, tmp_path):
+def test_the_commented_alerts_freshness_and_opt_out_keys_load_when_uncommented(name, tmp_path):
     text = (BUNDLED_CONFIG.parent / name).read_text()
     text = re.sub(r"^(\s*)# (freshness_grace_minutes: )", r"\1\2", text, flags=re.MULTILINE)
+    text = re.sub(r"^(\s*)# (exclude_optouts: )", r"\1\2", text, flags=re.MULTILINE)
     text = re.sub(r"^# (alerts:)$", r"\1", text, flags=re.MULTILINE)
     text = re.sub(r"^#(   \w+: )", r"\1", text, flags=re.MULTILINE)
     shutil.copy(BUNDLED_CONFIG.parent / "profiles.csv", tmp_path)
@@ -24,3 +25,5 @@ def test_the_commented_alerts_and_freshness_keys_load_when_uncommented(name, tmp
     assert settings.alerts.slack_webhook_url_env == "SLACK_WEBHOOK_URL"
     assert settings.alerts.channel == "#crm-alerts"
     assert settings.exports["newsletter"].freshness_grace_minutes == 60
+    if name == "brevo.yaml":
+        assert settings.segments["seattle_high_value"].exclude_optouts == ["brevo_marketing"]

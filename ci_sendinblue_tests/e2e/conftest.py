@@ -43,7 +43,14 @@ def run_pipeline(
     home = tmp_path / "dagster_home"
     home.mkdir()
 
-    def run(config: dict[str, Any] | None = None, profiles: Any = None, run_config: dict | None = None) -> Run:
+    def run(
+        config: dict[str, Any] | None = None,
+        profiles: Any = None,
+        run_config: dict | None = None,
+        selection: list[dg.AssetKey] | None = None,
+    ) -> Run:
+        """Every asset, or only those of ``selection`` (the others' last outputs are read as a user's
+        "Materialize selected" would)."""
         path = write_project(config or e2e_config(emulator.api_url), profiles)
         defs = build_definitions(load_settings(path))
         instance = dg.DagsterInstance.local_temp(str(home), overrides={"telemetry": {"enabled": False}})
@@ -53,6 +60,7 @@ def run_pipeline(
             instance=instance,
             raise_on_error=False,
             run_config=run_config,
+            selection=selection,
         )
         return Run(result, instance)
 

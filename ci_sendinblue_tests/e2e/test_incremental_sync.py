@@ -359,4 +359,4 @@ def test_the_log_tells_each_import_and_closes_with_what_the_list_holds(emulator,
     lines = logged(run)
     assert any(line.startswith("import 1 of 1 started (3 contacts, ") for line in lines)
     assert any(line.startswith("import 1 of 1 completed in ") for line in lines)
-    assert "newsletter: 3 added, 0 updated, 0 removed; list 12 now holds 3" in lines
+    assert "newsletter: 3 added, 0 updated, 0 removed; list 12 now holds 3 (0 of them blocklisted)" in lines

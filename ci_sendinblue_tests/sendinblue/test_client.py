@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
 
 import httpx
 import pytest
@@ -153,3 +154,33 @@ def test_more_than_150_emails_per_list_change_is_a_programming_error():
 def test_the_client_repr_holds_no_key():
     handler, _ = answering(httpx.Response(200, json={}))
     assert KEY not in repr(client_for(handler))
+
+
+def test_the_contacts_listing_asks_for_oldest_first_pages_modified_since_a_utc_moment():
+    handler, seen = answering(httpx.Response(200, json={"contacts": [], "count": 0}))
+    paris = timezone(timedelta(hours=1))
+    client_for(handler).contacts(modified_since=datetime(2026, 3, 1, 10, 0, 5, 123456, tzinfo=paris), offset=2000)
+    assert seen[0].url.path == "/v3/contacts"
+    assert dict(seen[0].url.params) == {
+        "limit": "1000",
+        "offset": "2000",
+        "sort": "asc",
+        "modifiedSince": "2026-03-01T09:00:05.123Z",
+    }
+
+
+def test_the_client_has_no_way_to_update_delete_or_unblock_a_contact():
+    """Opt-outs are never undone: a contact update can lift a blocklist and a deletion forgets it, so the
+    client offers neither. A new endpoint here must keep to the routes that cannot (helpers.SAFE_ROUTES)."""
+    public = {name for name in vars(BrevoClient) if not name.startswith("_")}
+    assert public == {
+        "attributes",
+        "close",
+        "contacts",
+        "get_list",
+        "import_contacts",
+        "limiter",
+        "list_members",
+        "process",
+        "remove_from_list",
+    }
