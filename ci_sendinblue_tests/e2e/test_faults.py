@@ -11,6 +11,7 @@ import sys
 import time
 
 import dagster as dg
+import httpx
 import pytest
 
 from ci_sendinblue.profiles.sample import generate_sample_profiles
@@ -143,3 +144,25 @@ def test_the_client_stays_under_brevos_rate_limit_instead_of_hitting_it(emulator
     assert run.metadata(NEWSLETTER)["import_requests"] > 10
     assert "429" not in warnings_of(run)
     assert listed(emulator) == expected_members(profiles)
+
+
+def test_a_contact_whose_number_another_contact_holds_is_refused_with_that_reason(emulator, run_pipeline, profiles):
+    expected = expected_members(profiles)
+    taken = next(email for email, attributes in sorted(expected.items()) if "SMS" in attributes)
+    holder = httpx.post(
+        f"{emulator.api_url}/contacts",
+        headers={"api-key": API_KEY},
+        json={"email": "number.holder@example.org", "attributes": {"SMS": expected[taken]["SMS"]}},
+    )
+    assert holder.status_code == 201
+    run = run_pipeline(fault_config(emulator.api_url), profiles=profiles)
+    assert run.result.success, run.failure_message
+    metadata = run.metadata(NEWSLETTER)
+    assert metadata["rejected_by_reason"] == {"duplicate SMS": 1}
+    [sample] = metadata["rejected_sample"]
+    assert sample.endswith(f": {taken[0]}***@{taken.split('@')[1]} (duplicate SMS)")
+    assert "1 refused by Brevo (1 duplicate SMS)" in "\n".join(
+        record.user_message for record in run.instance.all_logs(run.result.run_id) if record.user_message
+    )
+    del expected[taken]
+    assert listed(emulator) == expected
