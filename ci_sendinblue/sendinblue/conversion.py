@@ -207,6 +207,16 @@ class UnconvertibleReport:
         return self.affected / self.contacts if self.contacts else 0.0
 
 
+def unconvertible_rows(contacts: pd.DataFrame, typed: list[str]) -> np.ndarray:
+    """Where a contact has at least one value left out as unconvertible."""
+    rows = np.zeros(len(contacts), dtype=bool)
+    for attribute in typed:
+        rows |= pc.fill_null(pc.equal(arrow_text(contacts[attribute]), UNCONVERTIBLE), False).to_numpy(
+            zero_copy_only=False
+        )
+    return rows
+
+
 def unconvertible_report(
     contacts: pd.DataFrame,
     raw: pd.DataFrame,

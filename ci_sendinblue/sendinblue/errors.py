@@ -32,6 +32,11 @@ code and message, and the name of the environment variable the key came from.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ci_sendinblue.sendinblue.conversion import UnconvertibleReport
+
 
 class BrevoError(Exception):
     """Brevo answered with an error, or could not be reached."""
@@ -132,10 +137,9 @@ class MappingRefused(ExportError):
 class TooManyUnconvertible(ExportError):
     """Too many of the values a run would send do not fit their attribute's type; nothing was sent."""
 
-    def __init__(self, message: str, *, report: object) -> None:
+    def __init__(self, message: str, *, report: UnconvertibleReport) -> None:
         super().__init__(message)
         self.report = report
-        """The run's ``conversion.UnconvertibleReport``."""
 
 
 class ContactTooLarge(ExportError):
