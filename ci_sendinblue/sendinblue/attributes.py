@@ -30,7 +30,7 @@ KINDS = (TEXT, FLOAT, DATE, BOOLEAN, CATEGORY, MULTIPLE_CHOICE)
 _NOT_IMPORTABLE = {
     "transactional": "Brevo fills it from transactional data (orders, events), not from contact imports",
     "calculated": "Brevo computes its value from a formula over other data; an import cannot set it",
-    "global": "it is a global attribute Brevo computes for the whole account; an import cannot set it",
+    "global": "Brevo computes it across the whole account from a formula; an import cannot set it",
 }
 
 _OPTION_KINDS = {
