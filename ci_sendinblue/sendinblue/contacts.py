@@ -18,7 +18,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ci_sendinblue.sendinblue.attributes import AttributeConversion
-from ci_sendinblue.sendinblue.conversion import LIST_ITEM_SEPARATOR, LIST_SOURCE, NUMBER_SOURCE, convert_column
+from ci_sendinblue.sendinblue.conversion import (
+    LIST_ITEM_SEPARATOR,
+    LIST_SOURCE,
+    NUMBER_SOURCE,
+    TEXT_SOURCE,
+    convert_column,
+)
 from ci_sendinblue.sendinblue.mapping import FieldMapping
 from ci_sendinblue.sendinblue.phones import normalize_phones
 from ci_sendinblue.text import TEXT, rows_where
@@ -133,7 +139,9 @@ def shape_contacts(
             continue
         conversion = (conversions or {}).get(attribute)
         if conversion is not None and conversion.typed:
-            contacts[attribute] = convert_column(raw[attribute], conversion, source=(sources or {}).get(attribute, ""))
+            contacts[attribute] = convert_column(
+                raw[attribute], conversion, source=(sources or {}).get(attribute) or TEXT_SOURCE
+            )
         else:
             contacts[attribute] = _trimmed(raw[attribute])
     invalid = pd.Series(False, index=raw.index)
