@@ -327,8 +327,8 @@ class ExportSettings(StrictModel):
         default=0.05,
         ge=0,
         le=1,
-        description="Share of the contacts a run converts that may have a value not fitting its Brevo attribute's "
-        "type (left out, reported); above it the run sends nothing and fails.",
+        description="Share of the export's contacts that may have a value not fitting its Brevo attribute's type "
+        "(left out, reported); above it the run sends nothing and fails.",
     )
     notify_on_import: bool = Field(
         default=False,

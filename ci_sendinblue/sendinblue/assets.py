@@ -142,7 +142,7 @@ def unconvertible_result(
     return UNCONVERTIBLE_CHECK.result(
         key,
         refused=report.affected,
-        total=report.contacts,
+        total=report.members,
         threshold=export.max_unconvertible_share,
         setting=f"exports.{name}.max_unconvertible_share",
         reasons=report.by_reason,

@@ -23,10 +23,10 @@ REFUSED_SHARE_CHECK = RefusedShareCheck(
 
 UNCONVERTIBLE_CHECK = RefusedShareCheck(
     name="unconvertible_values_within_threshold",
-    description="Share of the contacts converted in this run with a value that does not fit its Brevo attribute's "
-    "type (a float fed 'n/a', a date in another format, an unknown category): such a value is left out of the "
-    "contact (Brevo would silently ignore it) and reported by attribute and reason; above the export's "
-    "max_unconvertible_share the run sends nothing.",
+    description="Share of the export's contacts with a value that does not fit its Brevo attribute's type (a float "
+    "fed 'n/a', a date in another format, an unknown category): such a value is left out of the contact (Brevo "
+    "would silently ignore it), reported by attribute and reason, and converted again by every run until the "
+    "profiles are fixed; above the export's max_unconvertible_share the run sends nothing.",
     refused_for="a value not fitting its attribute's type",
 )
 

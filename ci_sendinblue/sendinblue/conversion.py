@@ -194,9 +194,13 @@ class UnconvertibleReport:
     """The values a run left out because they do not fit their attribute's type."""
 
     contacts: int = 0
-    """Contacts converted in the run (its new and changed ones): the share's denominator."""
+    """Contacts converted in the run (its new and changed ones)."""
     affected: int = 0
     """Of those, contacts with at least one value left out."""
+    members: int = 0
+    """The export's contacts: the share's denominator. Every member with a value left out is converted again
+    by each run until fixed (``sync_plan`` flags it), so ``affected`` counts them all, and the share says how
+    much of the list is affected however few contacts changed since the last run."""
     by_reason: dict[str, int] = field(default_factory=dict)
     """``"BIRTHDAY: not a date in %d/%m/%Y"`` → values left out for that attribute and reason."""
     sample: list[str] = field(default_factory=list)
@@ -204,7 +208,7 @@ class UnconvertibleReport:
 
     @property
     def share(self) -> float:
-        return self.affected / self.contacts if self.contacts else 0.0
+        return self.affected / self.members if self.members else 0.0
 
 
 def unconvertible_rows(contacts: pd.DataFrame, typed: list[str]) -> np.ndarray:
@@ -223,9 +227,11 @@ def unconvertible_report(
     conversions: Mapping[str, AttributeConversion],
     *,
     mask: bool,
+    members: int | None = None,
     sample_size: int = 10,
 ) -> UnconvertibleReport:
-    """What ``contacts`` (converted, labelled as ``raw``'s rows) left out; ``raw`` gives the values shown."""
+    """What ``contacts`` (converted, labelled as ``raw``'s rows) left out; ``raw`` gives the values shown;
+    ``members`` is the export's size (default: the contacts converted)."""
     typed = [a for a, c in conversions.items() if c.typed and a in contacts]
     by_reason: dict[str, int] = {}
     any_row = np.zeros(len(contacts), dtype=bool)
@@ -248,4 +254,7 @@ def unconvertible_report(
             shown = mask_value(value) if mask else str(value)
             email = mask_email(contacts.at[label, "email"]) if mask else str(contacts.at[label, "email"])
             sample.append(f"member {int(label) + 1}: {email}: {attribute} '{shown}' ({conversions[attribute].reason})")
-    return UnconvertibleReport(len(contacts), int(any_row.sum()), by_reason, sample[:sample_size])
+    total = len(contacts) if members is None else members
+    return UnconvertibleReport(
+        contacts=len(contacts), affected=int(any_row.sum()), members=total, by_reason=by_reason, sample=sample
+    )

@@ -238,12 +238,12 @@ class ListSync:
 
     def _unconvertible(self, rows: pd.DataFrame, members: ExportMembers) -> UnconvertibleReport:
         """What the run's contacts leave out as not fitting their type, one warning line per attribute."""
-        report = unconvertible_report(rows, members.raw, self.conversions, mask=self.mask)
+        report = unconvertible_report(rows, members.raw, self.conversions, mask=self.mask, members=len(members.raw))
         for reason, count in report.by_reason.items():
             attribute, why = reason.split(": ", 1)
             self.log.warning(
-                f"{count:,} of the {report.contacts:,} contacts of this run have a value of {attribute} that is "
-                f"{why}: left out of their import (Brevo keeps what it holds)"
+                f"{count:,} of the {report.contacts:,} contacts converted in this run have a value of {attribute} "
+                f"that is {why}: left out of their import (Brevo keeps what it holds)"
             )
         return report
 
@@ -253,7 +253,7 @@ class ListSync:
             return
         breakdown = "; ".join(f"{reason}: {count:,}" for reason, count in report.by_reason.items())
         raise TooManyUnconvertible(
-            f"{report.affected:,} of the {report.contacts:,} contacts to send ({report.share:.2%}) have values that "
+            f"{report.affected:,} of the export's {report.members:,} contacts ({report.share:.2%}) have values that "
             f"do not fit their Brevo attribute's type ({breakdown}), over the "
             f"{self.export.max_unconvertible_share:.2%} allowed by exports.{self.name}.max_unconvertible_share. "
             "Nothing was sent: fix the profiles, the mapping's formats, or raise the setting.",

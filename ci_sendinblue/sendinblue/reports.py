@@ -104,6 +104,7 @@ def _unconvertible(report: UnconvertibleReport) -> dict[str, Any]:
     return {
         "contacts_converted": report.contacts,
         "contacts_affected": report.affected,
+        "share_of_members": round(report.share, 6),
         "by_attribute_and_reason": report.by_reason,
         "sample": report.sample,
     }
