@@ -119,12 +119,19 @@ def _dates(text: pa.Array, conversion: AttributeConversion, source: str) -> pa.A
 
 
 def _parsed(text: pa.Array, date_format: str) -> pd.Series:
-    """Dates read strictly (31/02 is no date, the whole text must match), as naive days; NaT where not."""
-    values = pd.Series(pd.arrays.ArrowStringArray(text.cast(pa.large_string())))
-    stamps = pd.to_datetime(values, format=date_format, errors="coerce")
+    """Dates read strictly (31/02 is no date, the whole text must match), as naive days; NaT where not.
+
+    Each distinct text is parsed once: a million birth dates hold a few ten thousand days, and pandas' strict
+    parser takes ~3 s per million values, ~0.2 s once factorized."""
+    codes, distinct = pd.factorize(pd.Series(pd.arrays.ArrowStringArray(text.cast(pa.large_string()))))
+    stamps = pd.to_datetime(pd.Series(np.asarray(distinct, dtype=object)), format=date_format, errors="coerce")
     if getattr(stamps.dt, "tz", None) is not None:
         stamps = stamps.dt.tz_localize(None)
-    return stamps.astype("datetime64[ns]").dt.normalize().reset_index(drop=True)
+    days = stamps.astype("datetime64[ns]").dt.normalize().to_numpy()
+    picked = np.where(
+        codes >= 0, days[np.maximum(codes, 0)] if len(days) else np.datetime64("NaT"), np.datetime64("NaT")
+    )
+    return pd.Series(picked.astype("datetime64[ns]"))
 
 
 # --- booleans, categories ----------------------------------------------------------------------------------------
