@@ -3,6 +3,7 @@ never sent as text that Brevo would silently ignore."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import numpy as np
@@ -10,7 +11,7 @@ import pandas as pd
 import pytest
 
 from ci_sendinblue.sendinblue.attributes import AttributeConversion
-from ci_sendinblue.sendinblue.contacts import gather_members
+from ci_sendinblue.sendinblue.contacts import gather_members, shape_contacts
 from ci_sendinblue.sendinblue.conversion import (
     LIST_SOURCE,
     NUMBER_SOURCE,
@@ -203,3 +204,53 @@ def test_the_report_counts_per_attribute_and_reason_with_masked_values_and_email
     assert "1989-31-12" not in " ".join(report.sample) and "bob@" not in " ".join(report.sample)
     shown = unconvertible_report(contacts, raw, conversions, mask=False).sample
     assert "member 2: bob@example.com: LTV 'n/a' (not a number)" in shown
+
+
+def test_typed_parquet_columns_convert_whatever_the_text_reading_options() -> None:
+    """Dates, datetimes, booleans and numbers read from Parquet arrive as their own types: the profiles'
+    comma decimal separator and date format are for text, not for them."""
+    frame = pd.DataFrame(
+        {
+            "Email": ["a@example.com", "b@example.com"],
+            "Born": pd.to_datetime(["1989-02-11 10:00", None]),
+            "Day": [dt.date(1990, 1, 2), None],
+            "Seen": pd.to_datetime(["2024-01-02T23:00:00Z", None], utc=True),
+            "Optin": [True, False],
+            "Value": [1299.5, None],
+            "Orders": [3, 4],
+        }
+    )
+    mapping = FieldMapping.parse(
+        {
+            "email": "Email",
+            "BORN": "Born",
+            "DAY": "Day",
+            "SEEN": "Seen",
+            "OPTIN": "Optin",
+            "LTV": "Value",
+            "N": "Orders",
+        }
+    )
+    members = gather_members({"s": frame}, mapping)
+    date = conversion("date", date_format="%d/%m/%Y")
+    conversions = {
+        "BORN": date,
+        "DAY": date,
+        "SEEN": date,
+        "OPTIN": conversion("boolean"),
+        "LTV": conversion("float", decimal_separator=","),
+        "N": conversion("float", decimal_separator=","),
+    }
+    contacts, _ = shape_contacts(members.raw, None, conversions, members.sources)
+    assert contacts.astype(object).where(contacts.notna(), None).to_dict("records") == [
+        {
+            "email": "a@example.com",
+            "BORN": '"1989-02-11"',
+            "DAY": '"1990-01-02"',
+            "SEEN": '"2024-01-02"',
+            "OPTIN": "true",
+            "LTV": "1299.5",
+            "N": "3.0",
+        },
+        {"email": "b@example.com", "BORN": None, "DAY": None, "SEEN": None, "OPTIN": "false", "LTV": None, "N": "4.0"},
+    ]
