@@ -34,8 +34,8 @@ LIST_ITEM_SEPARATOR = "\x1f"
 TEXT_SOURCE = "text"
 NUMBER_SOURCE = "number"
 LIST_SOURCE = "list"
-SOURCES = (TEXT_SOURCE, NUMBER_SOURCE, LIST_SOURCE)
-"""What a profile column held before it became text: numbers are read with ".", lists item by item."""
+"""What a profile column held before it became text (``ExportMembers.sources``): numbers are read with ".",
+lists item by item, text with the mapping's reading options."""
 
 
 def convert_column(raw: pd.Series, conversion: AttributeConversion, *, source: str = TEXT_SOURCE) -> pd.Series:
