@@ -2,6 +2,10 @@
 
 It serves ``/v3`` with in-memory state, Brevo-like rate limits and a schedule of faults, plus an
 inspection API under ``/_emulator``, so the sync can be tested and demonstrated without a Brevo account.
+It models what a real account does to the data: typed attributes that silently drop mistyped values
+(``attributes``), opt-outs that imports never lift (``state``), one SMS number per contact (``phones``),
+folders, and double opt-in requests that wait for confirmation. Answers follow Brevo's documented shapes,
+so Brevo's own client libraries can talk to it.
 """
 
 from .app import create_app

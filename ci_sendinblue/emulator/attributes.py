@@ -106,6 +106,8 @@ class Attribute:
 
     def to_spec(self) -> str:
         """The compact form ``parse_spec`` reads back (for the ``--attributes`` flag)."""
+        if (self.category, self.type) == ("normal", "text"):
+            return self.name
         prefix = "" if self.category in ("normal", "category") else f"{self.category}/"
         if self.category == "category":
             return f"{self.name}:category(" + "|".join(f"{v}={label}" for v, label in self.enumeration) + ")"

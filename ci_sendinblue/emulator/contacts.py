@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from datetime import datetime
-from itertools import repeat
+from itertools import compress, repeat
+from operator import is_not
 from typing import Any
 
 
@@ -36,6 +37,8 @@ class ContactTable:
         self.email_blacklisted: set[int] = set()
         self.sms_blacklisted: set[int] = set()
         self.deleted: set[int] = set()
+        self.phones: dict[str, int] = {}
+        """SMS number → the id of the contact holding it (see ``phones``)."""
 
     def __len__(self) -> int:
         """How many contacts the account holds (deleted ones not counted)."""
@@ -85,6 +88,17 @@ class ContactTable:
         self.created_at.extend(repeat(moment, len(emails)))
         self.modified_at.extend(repeat(moment, len(emails)))
         return new_ids
+
+    def move_phone(self, contact_id: int, old: str | None, new: str | None) -> None:
+        """Record that a contact's SMS number changed from ``old`` to ``new`` (either may be ``None``)."""
+        if old is not None and self.phones.get(old) == contact_id:
+            del self.phones[old]
+        if new is not None:
+            self.phones[new] = contact_id
+
+    def hold_phones(self, phones: list[str | None], contact_ids: list[int]) -> None:
+        """Record the SMS numbers of new contacts (``None``: no number)."""
+        self.phones.update(compress(zip(phones, contact_ids, strict=True), map(is_not, phones, repeat(None))))
 
     def delete(self, contact_id: int) -> None:
         """Forget a contact: its email, attributes and opt-outs; its row stays as a tombstone."""

@@ -9,7 +9,9 @@ chosen because Brevo does not document them:
 - a row whose email is missing or fails ``emails.normalize_email`` counts in ``invalid_emails`` and is
   dropped;
 - an email seen again in the same import counts once per repetition in ``duplicate_email_id``; the LAST
-  occurrence wins (its attributes are the ones applied).
+  occurrence wins (its attributes are the ones applied);
+- a row whose SMS number another contact holds counts in ``duplicate_phone_id`` and is left out (see
+  ``phones``).
 
 Imports carry up to a million rows, so the common shapes are handled by whole-list operations run in C
 (``map``, ``dict(zip(...))``); a body that strays from them is read row by row, with the same outcome.
@@ -56,6 +58,8 @@ class ImportRequest:
     empty_attributes: bool = False
     email_blacklist: bool = False
     sms_blacklist: bool = False
+    disable_notification: bool = False
+    """``disableNotification``: without it Brevo e-mails the account owner when the import ends."""
     from_text: bool = False
     """The rows come from a CSV ``fileBody``: every value is text, read as its attribute's type."""
 
@@ -179,5 +183,6 @@ def parse_import(body: object) -> ImportRequest:
         empty_attributes=_bool_option(body, "emptyContactsAttributes", False),
         email_blacklist=_bool_option(body, "emailBlacklist", False),
         sms_blacklist=_bool_option(body, "smsBlacklist", False),
+        disable_notification=_bool_option(body, "disableNotification", False),
         from_text=from_text,
     )

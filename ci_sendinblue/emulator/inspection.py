@@ -2,6 +2,10 @@
 
 Not part of Brevo's API: no api-key, loopback clients only, no rate limit, not counted in request counts.
 Every read applies due processes first, so it shows what a Brevo client would see at that moment.
+
+Routes: ``GET /lists/{id}/members``, ``POST /lists``, ``POST /folders``, ``GET /contacts``,
+``POST /contacts/blocklist``, ``GET /doi``, ``POST /doi/confirm``, ``GET /requests``, ``GET /processes``,
+``POST /processes/complete``, ``POST /reset``, ``GET``/``PUT /faults``.
 """
 
 from __future__ import annotations
@@ -135,12 +139,14 @@ async def request_counts(request: Request) -> Response:
 
 
 async def processes(request: Request) -> Response:
-    """Every process with its status and info."""
+    """Every process with its status, info and ``options``: for an import, the options its request sent
+    (``listIds``, ``updateExistingContacts``, ``emptyContactsAttributes``, ``emailBlacklist``,
+    ``smsBlacklist``, ``disableNotification``, defaults filled in); ``null`` for other processes."""
     runtime = _runtime(request)
     now = runtime.clock()
     return JSONResponse(
         [
-            {"id": p.id, "name": p.name, "status": p.status(now), "info": p.info}
+            {"id": p.id, "name": p.name, "status": p.status(now), "info": p.info, "options": p.options}
             for p in runtime.account.processes.values()
         ]
     )

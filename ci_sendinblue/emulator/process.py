@@ -204,7 +204,8 @@ class EmulatorProcess:
         return self._call("GET", "/requests")
 
     def processes(self) -> list[dict[str, Any]]:
-        """Every process with its status and info."""
+        """Every process with its status, info and, for imports, the ``options`` the request sent (e.g.
+        ``options["disableNotification"]``)."""
         return self._call("GET", "/processes")
 
     def complete_processes(self) -> int:

@@ -1,9 +1,13 @@
-"""In-memory Brevo account: attributes, lists, contacts and background processes. No HTTP here.
+"""In-memory Brevo account: attributes, folders, lists, contacts, opt-outs, double opt-in requests and
+background processes. No HTTP here.
 
-Semantics kept from Brevo: contacts are keyed by lower-cased email; list membership is per list;
-attributes unknown to the account are ignored; an import is applied only when its process completes
-(``apply_due`` is called by the HTTP layer before handling every request, so completion is lazy but
-always observed in creation order).
+Semantics kept from Brevo: contacts are keyed by lower-cased email; list membership is per list; attributes
+unknown to the account, and values that do not fit their attribute's type, are ignored (``attributes``); an
+import is applied only when its process completes (``apply_due`` is called by the HTTP layer before handling
+every request, so completion is lazy but always observed in creation order). Opt-outs (blacklists): an
+import only ever sets them (``emailBlacklist: true``), the contact routes set or lift them
+(``emailBlacklisted``), and deleting a contact forgets them. One SMS number belongs to one contact
+(``phones``). A double opt-in request changes nothing until it is confirmed.
 
 Storage is shaped for imports of a million contacts: contacts live in a ``contacts.ContactTable`` (one
 column per field), each list holds the ids of its members (so an import joins them with one set update),
@@ -24,6 +28,7 @@ from .contacts import Contact, ContactTable
 from .emails import normalize_email
 from .errors import ApiError, invalid, not_found
 from .imports import Attributes, ImportRequest
+from .phones import PHONE, shared_phone_rows
 
 Clock = Callable[[], float]
 Job = Callable[[], dict[str, Any] | None]
@@ -93,6 +98,8 @@ class Process:
     fail: bool = False
     final_status: str | None = None
     info: dict[str, Any] | None = None
+    options: dict[str, Any] | None = None
+    """The options the request that started it sent (imports), for tests to check what a client asked for."""
 
     def status(self, now: float) -> str:
         """``queued`` for the first half of the delay, then ``in_process``, then the final status."""
@@ -362,7 +369,16 @@ class AccountState:
         def job() -> dict[str, Any]:
             return {"import": self._apply_import(request, list_ids)}
 
-        return self.start_process("IMPORTUSER", job, fail=fail)
+        process = self.start_process("IMPORTUSER", job, fail=fail)
+        process.options = {
+            "listIds": list_ids,
+            "updateExistingContacts": request.update_existing,
+            "emptyContactsAttributes": request.empty_attributes,
+            "emailBlacklist": request.email_blacklist,
+            "smsBlacklist": request.sms_blacklist,
+            "disableNotification": request.disable_notification,
+        }
+        return process
 
     def _apply_import(self, request: ImportRequest, list_ids: list[int]) -> dict[str, int]:
         rows = request.rows()
@@ -371,6 +387,10 @@ class AccountState:
         known = table.ids
         now = utc_now()
         as_sent = self._stored_as_sent(by_email.values())
+        tracks_phones = PHONE in self._plain_text
+        duplicate_phone_id = 0
+        if tracks_phones:
+            duplicate_phone_id = self._drop_shared_phones(by_email, as_sent, request)
 
         new_emails = [email for email in by_email if email not in known]
         existing: list[tuple[int, Attributes]] = []
@@ -380,18 +400,24 @@ class AccountState:
         if request.update_existing:
             for contact_id, values in existing:
                 attributes = table.attributes[contact_id - 1]
+                old_phone = attributes.get(PHONE)
                 if as_sent:
                     attributes.update(values)
                 else:
                     self._set_attributes(
                         attributes, values, empty_clears=request.empty_attributes, from_text=request.from_text
                     )
+                if tracks_phones and attributes.get(PHONE) != old_phone:
+                    table.move_phone(contact_id, old_phone, attributes.get(PHONE))
         table.touch_many(existing_ids, now)
 
         sent = map(by_email.__getitem__, new_emails)
         if not as_sent:
             sent = map(self._new_attributes, sent, repeat(request.from_text))
         new_ids = table.add_many(new_emails, sent, now)
+        if tracks_phones and new_ids:
+            added = table.attributes[new_ids[0] - 1 :]
+            table.hold_phones(list(map(dict.get, added, repeat(PHONE))), new_ids)
 
         if request.email_blacklist:
             table.email_blacklisted.update(existing_ids, new_ids)
@@ -403,9 +429,65 @@ class AccountState:
         return {
             "invalid_emails": rows.invalid_emails,
             "duplicate_email_id": rows.duplicate_email_id,
+            "duplicate_phone_id": duplicate_phone_id,
             "new_contacts": len(new_ids),
             "updated_contacts": len(existing) if request.update_existing else 0,
         }
+
+    def _drop_shared_phones(self, by_email: dict[str, Attributes], as_sent: bool, request: ImportRequest) -> int:
+        """Leave out of ``by_email`` the rows whose SMS number another contact holds (see ``phones``);
+        return how many."""
+        emails = list(by_email)
+        rows = list(by_email.values())
+        if as_sent:
+            phones: list[str | None] = list(map(dict.get, rows, repeat(PHONE)))
+        else:
+            phones = [self._sent_phone(values, request.from_text) for values in rows]
+        if not request.update_existing:  # existing contacts keep their number: only new ones claim one
+            known = self.contacts.ids
+            phones = [None if email in known else phone for email, phone in zip(emails, phones, strict=True)]
+        table = self.contacts
+        refused = shared_phone_rows(
+            emails, phones, table.phones, table.ids, lambda contact_id: table.attributes[contact_id - 1].get(PHONE)
+        )
+        for index in refused:
+            del by_email[emails[index]]
+        return len(refused)
+
+    def _sent_phone(self, values: Mapping[str, Any], from_text: bool) -> str | None:
+        """The SMS number a row would store (``None``: none, or one Brevo would ignore)."""
+        phone = None
+        for name, value in values.items():
+            if name.upper() == PHONE and not _is_empty(value):
+                stored = self.attribute_types[PHONE].store(value, from_text)
+                phone = None if stored is IGNORED else stored
+        return phone
+
+    def _staged_attributes(
+        self,
+        contact: Contact | None,
+        values: Mapping[str, Any],
+        action: str,
+        transactional: bool = False,
+    ) -> dict[str, Any]:
+        """The attributes ``contact`` (``None``: a new one) would hold after a single-contact write, checked
+        against the one-number-one-contact rule (400 ``duplicate_parameter``, as Brevo answers)."""
+        staged = dict(contact.attributes) if contact is not None else {}
+        self._set_attributes(staged, values, empty_clears=False, transactional=transactional)
+        phone = staged.get(PHONE)
+        if PHONE in self._plain_text and phone is not None:
+            owner = self.contacts.phones.get(phone)
+            if owner is not None and (contact is None or owner != contact.id):
+                message = f"Unable to {action} contact, SMS is already associated with another Contact"
+                raise ApiError(400, "duplicate_parameter", message)
+        return staged
+
+    def _store_attributes(self, contact: Contact, staged: dict[str, Any]) -> None:
+        """Give ``contact`` the attributes ``_staged_attributes`` checked, keeping the number index right."""
+        old_phone = contact.attributes.get(PHONE)
+        self.contacts.attributes[contact.id - 1] = staged
+        if PHONE in self._plain_text:
+            self.contacts.move_phone(contact.id, old_phone, staged.get(PHONE))
 
     def _resolve(self, emails: Sequence[str] | None, ids: Sequence[int] | None) -> list[tuple[Any, Contact | None]]:
         """Pair each identifier as sent with the contact it names (or ``None``)."""
@@ -475,9 +557,10 @@ class AccountState:
         created = contact is None
         if contact is not None and not update_enabled:
             raise ApiError(400, "duplicate_parameter", "Contact already exist")
+        staged = self._staged_attributes(contact, attributes, "create" if created else "update")
         if contact is None:
             contact = self.contacts.add(key, utc_now())
-        self._set_attributes(contact.attributes, attributes, empty_clears=False)
+        self._store_attributes(contact, staged)
         for list_id in checked:
             self.lists[list_id].member_ids.add(contact.id)
         if email_blacklisted is not None:
@@ -513,8 +596,10 @@ class AccountState:
         return contact
 
     def contact_by_phone(self, phone: str) -> Contact | None:
-        """The contact whose SMS attribute is ``phone``, if any."""
-        return None
+        """The contact whose SMS attribute is ``phone`` (as stored, or with a leading ``+``), if any."""
+        held = self.contacts.phones
+        contact_id = held.get(phone) or held.get("+" + phone.lstrip("+"))
+        return None if contact_id is None else self.contacts.by_id(contact_id)
 
     def contacts_page(
         self,
@@ -552,15 +637,17 @@ class AccountState:
         unlinked = self._check_lists(unlink_list_ids)
         values = dict(attributes)
         new_email = next((values.pop(k) for k in list(values) if k.upper() == "EMAIL"), None)
+        key = contact.email
         if new_email is not None:
-            key = normalize_email(new_email) if isinstance(new_email, str) else None
-            if key is None:
+            key = (normalize_email(new_email) if isinstance(new_email, str) else None) or ""
+            if not key:
                 raise invalid("Invalid email address")
-            if key != contact.email:
-                if key in self.contacts.ids:
-                    raise ApiError(400, "duplicate_parameter", "Contact already exist")
-                self.contacts.rename(contact.id, key)
-        self._set_attributes(contact.attributes, values, empty_clears=False, transactional=True)
+            if key != contact.email and key in self.contacts.ids:
+                raise ApiError(400, "duplicate_parameter", "Contact already exist")
+        staged = self._staged_attributes(contact, values, "update", transactional=True)
+        if key != contact.email:
+            self.contacts.rename(contact.id, key)
+        self._store_attributes(contact, staged)
         for list_id in linked:
             self.lists[list_id].member_ids.add(contact.id)
         for list_id in unlinked:
@@ -575,6 +662,7 @@ class AccountState:
         """Forget a contact, its lists and its opt-outs (a later import brings the address back subscribed)."""
         for kept in self.lists.values():
             kept.member_ids.discard(contact.id)
+        self.contacts.move_phone(contact.id, contact.attributes.get(PHONE), None)
         self.contacts.delete(contact.id)
 
     def blocklist(self, emails: Sequence[str], channel: str) -> list[str]:
@@ -633,8 +721,14 @@ class AccountState:
             request = self.pending_doi.pop(key, None)
             if request is None:
                 continue
-            contact = self.contacts.get(key) or self.contacts.add(key, now)
-            self._set_attributes(contact.attributes, request.attributes, empty_clears=False)
+            contact = self.contacts.get(key)
+            try:
+                staged = self._staged_attributes(contact, request.attributes, "update")
+            except ApiError:  # the number went to someone else meanwhile: the rest is still confirmed
+                others = {k: v for k, v in request.attributes.items() if k.upper() != PHONE}
+                staged = self._staged_attributes(contact, others, "update")
+            contact = contact or self.contacts.add(key, now)
+            self._store_attributes(contact, staged)
             for list_id in request.include_list_ids:
                 if list_id in self.lists and list_id not in request.exclude_list_ids:
                     self.lists[list_id].member_ids.add(contact.id)

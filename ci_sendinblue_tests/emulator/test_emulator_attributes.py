@@ -190,3 +190,4 @@ def test_list_contacts_return_the_stored_json_types(typed: TestClient) -> None:
     contact = typed.get("/v3/contacts/lists/12/contacts").json()["contacts"][0]
     assert contact["attributes"] == sent
     assert type(contact["attributes"]["LIFETIME_VALUE"]) is int
+    assert typed.get("/v3/contacts/ann%40example.com").json()["attributes"] == sent

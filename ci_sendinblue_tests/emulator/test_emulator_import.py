@@ -35,6 +35,7 @@ def test_completed_process_reports_import_counters(client: TestClient) -> None:
     assert body["info"]["import"] == {
         "invalid_emails": 0,
         "duplicate_email_id": 0,
+        "duplicate_phone_id": 0,
         "new_contacts": 1,
         "updated_contacts": 1,
     }

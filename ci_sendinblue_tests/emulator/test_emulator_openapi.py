@@ -262,3 +262,22 @@ def test_create_doi_contact_400_conforms(client: TestClient) -> None:
     body = {"email": "a@example.com", "includeListIds": [12], "templateId": 2, "redirectionUrl": "nope"}
     response = client.post("/v3/contacts/doubleOptinConfirmation", json=body)
     assert_conforms(response, check_request=False)  # the request is meant to be refused
+
+
+def test_import_with_disable_notification_conforms(client: TestClient) -> None:
+    body = {"jsonBody": [{"email": "ann@example.com"}], "listIds": [12], "disableNotification": True}
+    assert_conforms(client.post("/v3/contacts/import", json=body))
+
+
+def test_completed_process_with_duplicate_phones_conforms(filled: TestClient) -> None:
+    process_id = import_json(filled, [{"email": "cat@example.com", "attributes": {"SMS": "+33612345678"}}], [12])
+    complete(filled)
+    response = filled.get(f"/v3/processes/{process_id}")
+    assert response.json()["info"]["import"]["duplicate_phone_id"] == 1
+    assert_conforms(response)
+
+
+def test_get_contact_info_by_phone_conforms(filled: TestClient) -> None:
+    response = filled.get("/v3/contacts/+33612345678", params={"identifierType": "phone_id"})
+    assert response.status_code == 200
+    assert_conforms(response)
