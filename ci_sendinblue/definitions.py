@@ -36,7 +36,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         resources={
             **{
                 resource_key(name): SendinblueResource.from_settings(
-                    connection, {n: e for n, e in exports.items() if e.connection == name}
+                    connection, {n: e for n, e in exports.items() if e.connection == name}, settings.profiles
                 )
                 for name, connection in settings.connections.items()
             },

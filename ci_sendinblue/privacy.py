@@ -26,6 +26,11 @@ def mask_phone(phone: object) -> str:
     return text[:4] + "".join("*" if ch.isalnum() else ch for ch in text[4:-2]) + text[-2:]
 
 
+def mask_value(value: object) -> str:
+    """Any other personal value (a birth date, a name): its first and last characters, the rest starred."""
+    return _mask_middle("" if _missing(value) else str(value).strip())
+
+
 def masked_sample(values: Iterable[object], *, mask: bool, kind: str = "email", size: int = 10) -> list[str]:
     masker = mask_email if kind == "email" else mask_phone
     sample = []

@@ -34,11 +34,13 @@ class RefusedShareCheck:
         threshold: float,
         setting: str,
         reasons: Mapping[str, int] | None = None,
+        sample: list[str] | None = None,
     ) -> dg.AssetCheckResult:
         """Pass up to ``threshold``; fail with ERROR (blocking) above it.
 
         ``setting`` is the key path of the threshold, named in the failure so the user knows what to edit;
-        ``reasons`` breaks ``refused`` down by reason, most frequent first in the description.
+        ``reasons`` breaks ``refused`` down by reason, most frequent first in the description; ``sample``
+        (already masked) shows a few of the refused rows.
         """
         share = refused / total if total else 0.0
         over = share > threshold
@@ -58,6 +60,8 @@ class RefusedShareCheck:
         }
         if breakdown:
             metadata["refused_by_reason"] = dg.MetadataValue.json(breakdown)
+        if sample:
+            metadata["sample"] = dg.MetadataValue.json(sample)
         return dg.AssetCheckResult(
             check_name=self.name,
             asset_key=asset_key,

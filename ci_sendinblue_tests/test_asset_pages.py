@@ -112,7 +112,12 @@ def test_the_list_asset_declares_its_checks_and_freshness():
     defs = build_definitions(load_settings(BUNDLED_CONFIG))
     graph = defs.resolve_asset_graph()
     checks = {key.name for key in graph.get_check_keys_for_assets({LIST})}
-    assert checks == {"list_matches_sync_state", "refused_share_within_threshold", "members_within_cap"}
+    assert checks == {
+        "list_matches_sync_state",
+        "refused_share_within_threshold",
+        "unconvertible_values_within_threshold",
+        "members_within_cap",
+    }
     for key in graph.asset_check_keys:
         assert graph.get_check_spec(key).description, f"{key.name} says what it guards"
     policy = graph.get(LIST).freshness_policy

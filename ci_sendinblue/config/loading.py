@@ -160,7 +160,7 @@ def _reference_problems(settings: Settings) -> Iterator[str]:
                     f"'{export.mapping[EMAIL_KEY]}'"
                 )
         if columns is not None:
-            for attribute, column in export.mapping.items():
+            for attribute, column in export.mapped_columns().items():
                 if column not in columns:
                     yield f"{prefix}.mapping.{attribute}: column '{column}' is not in the profiles"
             if export.phone_region_column and export.phone_region_column not in columns:

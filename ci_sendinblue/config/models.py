@@ -151,6 +151,34 @@ class ProfilesSettings(StrictModel):
     )
     max_invalid_key_share: float = Field(default=0.05, ge=0, le=1)
     watch: bool = Field(default=True, description="Start a refresh of every export when the file changes.")
+    decimal_separator: DecimalSeparator = Field(
+        default=".", description="How numbers in the profiles' text write decimals, for float attributes."
+    )
+    thousands_separator: ThousandsSeparator | None = Field(
+        default=None, description="A thousands separator float attributes' text may use; none: '1,299' is no number."
+    )
+    date_format: str | None = Field(
+        default=None, description="A strptime format (e.g. %d/%m/%Y) for date attributes' text; ISO is always read."
+    )
+
+    @field_validator("date_format")
+    @classmethod
+    def _whole_date(cls, date_format: str | None) -> str | None:
+        return _valid_date_format(date_format)
+
+    @model_validator(mode="after")
+    def _separators_differ(self) -> ProfilesSettings:
+        _check_separators(self.decimal_separator, self.thousands_separator)
+        return self
+
+    def value_defaults(self) -> dict[str, str]:
+        """How every export reads typed attributes' text unless its mapping entry says otherwise."""
+        given = {
+            "decimal_separator": self.decimal_separator,
+            "thousands_separator": self.thousands_separator,
+            "date_format": self.date_format,
+        }
+        return {name: value for name, value in given.items() if value is not None}
 
     @field_validator("path")
     @classmethod
@@ -158,6 +186,56 @@ class ProfilesSettings(StrictModel):
         if path.suffix.lower() not in (".csv", ".parquet"):
             raise ValueError(f"profiles file must end in .csv or .parquet, not '{path.suffix or path.name}'")
         return path
+
+
+DecimalSeparator = Literal[".", ","]
+ThousandsSeparator = Literal[",", ".", " ", "'", "_"]
+
+
+def _valid_date_format(date_format: str | None) -> str | None:
+    """A strptime format that writes a date and reads it back (it must hold %Y, %m or %b, and %d)."""
+    if date_format is None:
+        return None
+    probe = dt.date(1989, 2, 11)
+    try:
+        written = probe.strftime(date_format)
+        read = dt.datetime.strptime(written, date_format).date()
+    except ValueError as error:
+        raise ValueError(f"'{date_format}' is not a strptime date format ({error})") from None
+    if read != probe:
+        raise ValueError(f"'{date_format}' does not name a whole date (day, month and 4-digit year: e.g. %d/%m/%Y)")
+    return date_format
+
+
+def _check_separators(decimal: str | None, thousands: str | None) -> None:
+    if decimal is not None and decimal == thousands:
+        raise ValueError(f"the decimal and thousands separators are both '{decimal}'")
+
+
+class MappedColumn(StrictModel):
+    """A mapping entry with reading options: ``{column: BirthDate, date_format: "%d/%m/%Y"}``. Each option fits
+    one Brevo type, checked against the account at the start of a run."""
+
+    column: str = Field(min_length=1)
+    date_format: str | None = Field(default=None, description="date attributes: a strptime format of the text")
+    separator: str | None = Field(
+        default=None, min_length=1, description="multiple-choice attributes: what separates the options (default ,)"
+    )
+    decimal_separator: DecimalSeparator | None = Field(default=None, description="float attributes")
+    thousands_separator: ThousandsSeparator | None = Field(default=None, description="float attributes")
+
+    @field_validator("date_format")
+    @classmethod
+    def _whole_date(cls, date_format: str | None) -> str | None:
+        return _valid_date_format(date_format)
+
+    @model_validator(mode="after")
+    def _separators_differ(self) -> MappedColumn:
+        _check_separators(self.decimal_separator, self.thousands_separator)
+        return self
+
+    def options(self) -> dict[str, str]:
+        return self.model_dump(exclude={"column"}, exclude_none=True)
 
 
 class SegmentSettings(StrictModel):
@@ -229,7 +307,7 @@ class ExportSettings(StrictModel):
     connection: str
     list_id: int = Field(gt=0)
     segments: list[str] = Field(min_length=1)
-    mapping: dict[str, str]
+    mapping: dict[str, str | MappedColumn]
     schedule: str | None = None
     enabled: bool = True
     description: str = ""
@@ -250,6 +328,18 @@ class ExportSettings(StrictModel):
         le=1,
         description="Share of the contacts a run sends that Brevo may refuse before the run fails.",
     )
+    max_unconvertible_share: float = Field(
+        default=0.05,
+        ge=0,
+        le=1,
+        description="Share of the export's contacts that may have a value not fitting its Brevo attribute's type "
+        "(left out, reported); above it the run sends nothing and fails.",
+    )
+    notify_on_import: bool = Field(
+        default=False,
+        description="Let Brevo e-mail the account owner after each import (Brevo's default); off, every import "
+        "says disableNotification: true.",
+    )
     reconcile_drift: bool = Field(
         default=True,
         description="When Brevo's member count disagrees with the sync state, repair it in the same run by "
@@ -265,9 +355,11 @@ class ExportSettings(StrictModel):
 
     @field_validator("mapping")
     @classmethod
-    def _email_is_mapped(cls, mapping: dict[str, str]) -> dict[str, str]:
+    def _email_is_mapped(cls, mapping: dict[str, str | MappedColumn]) -> dict[str, str | MappedColumn]:
         if EMAIL_KEY not in mapping:
             raise ValueError("mapping needs 'email: <profile column>'; the email is what Brevo keys contacts by")
+        if not isinstance(mapping[EMAIL_KEY], str):
+            raise ValueError("mapping 'email' is a profile column name; reading options are for attributes")
         for attribute, column in mapping.items():
             if not column:
                 raise ValueError(f"mapping '{attribute}' names no profile column")
@@ -278,6 +370,25 @@ class ExportSettings(StrictModel):
         if duplicates:
             raise ValueError(f"attribute(s) {sorted(duplicates)} mapped twice (Brevo names ignore case)")
         return mapping
+
+    def mapped_columns(self) -> dict[str, str]:
+        """``email`` and each attribute → its profile column (the options left out)."""
+        return {key: value if isinstance(value, str) else value.column for key, value in self.mapping.items()}
+
+    def value_formats(self) -> dict[str, dict[str, str]]:
+        """Per attribute, the reading options its mapping entry gives (only entries that give some)."""
+        return {
+            key: value.options()
+            for key, value in self.mapping.items()
+            if not isinstance(value, str) and value.options()
+        }
+
+    def mapping_as_written(self) -> dict[str, Any]:
+        """The mapping in the configuration's own form (for metadata shown in the UI)."""
+        return {
+            key: value if isinstance(value, str) else value.model_dump(exclude_none=True)
+            for key, value in self.mapping.items()
+        }
 
     @field_validator("segments")
     @classmethod

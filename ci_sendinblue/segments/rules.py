@@ -16,8 +16,9 @@ import pandas as pd
 from ci_sendinblue.config.models import AllOf, AnyOf, Condition, FieldCondition, NotOf, Scalar
 from ci_sendinblue.text import TEXT
 
-_TRUE = frozenset({"true", "t", "yes", "y", "1"})
-_FALSE = frozenset({"false", "f", "no", "n", "0"})
+TRUE_WORDS = frozenset({"true", "t", "yes", "y", "1"})
+FALSE_WORDS = frozenset({"false", "f", "no", "n", "0"})
+"""The words a rule reads as true or false (trimmed, any case); a boolean Brevo attribute reads the same."""
 
 
 def evaluate(condition: Condition, profiles: pd.DataFrame) -> pd.Series:
@@ -84,7 +85,7 @@ def _read_as(column: pd.Series, sample: Scalar, ignore_case: bool) -> pd.Series:
             return column.astype("boolean")
         text = column.astype(TEXT).str.strip().str.lower()
         flags = pd.Series(pd.NA, index=column.index, dtype="boolean")
-        return flags.mask(text.isin(_TRUE), True).mask(text.isin(_FALSE), False)
+        return flags.mask(text.isin(TRUE_WORDS), True).mask(text.isin(FALSE_WORDS), False)
     if isinstance(sample, int | float):
         return pd.to_numeric(column, errors="coerce")
     if isinstance(sample, dt.date):

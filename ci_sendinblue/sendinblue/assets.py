@@ -13,8 +13,16 @@ import pandas as pd
 
 from ci_sendinblue.config.models import ExportSettings, Settings
 from ci_sendinblue.segments.assets import segment_key
-from ci_sendinblue.sendinblue.checks import REFUSED_SHARE_CHECK, cap_result, drift_result, list_check_specs
-from ci_sendinblue.sendinblue.errors import BrevoError, ExportError, TooManyProfiles
+from ci_sendinblue.sendinblue.attributes import AttributeConversion
+from ci_sendinblue.sendinblue.checks import (
+    REFUSED_SHARE_CHECK,
+    UNCONVERTIBLE_CHECK,
+    cap_result,
+    drift_result,
+    list_check_specs,
+)
+from ci_sendinblue.sendinblue.conversion import UnconvertibleReport
+from ci_sendinblue.sendinblue.errors import BrevoError, ExportError, TooManyProfiles, TooManyUnconvertible
 from ci_sendinblue.sendinblue.freshness import freshness_policy
 from ci_sendinblue.sendinblue.list_sync import DryRunOutcome, ListSync, ListSyncConfig, SyncOutcome
 from ci_sendinblue.sendinblue.mapping import FieldMapping
@@ -43,7 +51,7 @@ def build_list_asset(name: str, export: ExportSettings, settings: Settings) -> d
     connection_key = resource_key(export.connection)
     key = list_key(name)
     mask = settings.mask_personal_data
-    mapping = FieldMapping.parse(export.mapping)
+    mapping = FieldMapping.parse(export.mapped_columns(), export.value_formats(), settings.profiles.value_defaults())
     list_page = settings.connections[export.connection].list_page_url.format(list_id=export.list_id)
 
     @dg.asset(
@@ -65,7 +73,7 @@ def build_list_asset(name: str, export: ExportSettings, settings: Settings) -> d
             "list": dg.MetadataValue.url(list_page),
             "connection": export.connection,
             "mode": export.mode,
-            "mapping": dg.MetadataValue.json(export.mapping),
+            "mapping": dg.MetadataValue.json(export.mapping_as_written()),
             "schedule": export.schedule or "on demand",
             "dagster/column_schema": list_column_schema(mapping, {}),
         },
@@ -84,6 +92,9 @@ def build_list_asset(name: str, export: ExportSettings, settings: Settings) -> d
         except TooManyProfiles as error:
             yield cap_result(key, members=error.members, cap=error.cap, setting=f"exports.{name}.max_profiles")
             raise dg.Failure(description=f"Export {name} to Brevo list {export.list_id}: {error}") from None
+        except TooManyUnconvertible as error:
+            yield unconvertible_result(name, export, key, error.report)
+            raise dg.Failure(description=f"Export {name} to Brevo list {export.list_id}: {error}") from None
         except (BrevoError, ExportError) as error:
             raise dg.Failure(
                 description=f"Export {name} to Brevo list {export.list_id} failed: {error}", allow_retries=False
@@ -92,7 +103,7 @@ def build_list_asset(name: str, export: ExportSettings, settings: Settings) -> d
             yield dg.AssetObservation(asset_key=key, metadata=dry_run_metadata(name, export, outcome, mask=mask))
         else:
             metadata = sync_metadata(name, export, outcome, config, mask=mask, list_page=list_page)
-            metadata["dagster/column_schema"] = list_column_schema(mapping, sync.attribute_types)
+            metadata["dagster/column_schema"] = list_column_schema(mapping, sync.attribute_types, sync.conversions)
             metadata["dagster/column_lineage"] = list_column_lineage(mapping, export.segments)
             yield dg.MaterializeResult(metadata=metadata)
         yield from _check_results(name, export, key, outcome)
@@ -120,8 +131,23 @@ def _check_results(
         threshold=export.max_refused_share,
         setting=f"exports.{name}.max_refused_share",
     )
+    yield unconvertible_result(name, export, key, outcome.unconvertible)
     yield cap_result(
         key, members=len(outcome.members.raw), cap=export.max_profiles, setting=f"exports.{name}.max_profiles"
+    )
+
+
+def unconvertible_result(
+    name: str, export: ExportSettings, key: dg.AssetKey, report: UnconvertibleReport
+) -> dg.AssetCheckResult:
+    return UNCONVERTIBLE_CHECK.result(
+        key,
+        refused=report.affected,
+        total=report.members,
+        threshold=export.max_unconvertible_share,
+        setting=f"exports.{name}.max_unconvertible_share",
+        reasons=report.by_reason,
+        sample=report.sample,
     )
 
 
@@ -132,9 +158,13 @@ def _tag_run_options(context: dg.AssetExecutionContext, config: ListSyncConfig) 
         context.instance.add_run_tags(context.run_id, tags)
 
 
-def list_column_schema(mapping: FieldMapping, attribute_types: Mapping[str, str]) -> dg.TableSchema:
+def list_column_schema(
+    mapping: FieldMapping,
+    attribute_types: Mapping[str, str],
+    conversions: Mapping[str, AttributeConversion] | None = None,
+) -> dg.TableSchema:
     """The contact Brevo receives: its email (the key) and each mapped attribute, with the Brevo type the
-    account declares once a run has read it."""
+    account declares once a run has read it, and how a typed attribute's values are converted."""
     return dg.TableSchema(
         columns=[
             dg.TableColumn(
@@ -151,7 +181,7 @@ def list_column_schema(mapping: FieldMapping, attribute_types: Mapping[str, str]
                     + (
                         " Sent in E.164 form (+ and digits), or left out when not a valid number."
                         if attribute == "SMS"
-                        else ""
+                        else _converted(conversions.get(attribute) if conversions else None)
                     ),
                 )
                 for attribute, column in mapping.attributes.items()
@@ -160,9 +190,24 @@ def list_column_schema(mapping: FieldMapping, attribute_types: Mapping[str, str]
     )
 
 
+def _converted(conversion: AttributeConversion | None) -> str:
+    """How a typed attribute's values are sent, in words; nothing for text."""
+    if conversion is None or not conversion.typed:
+        return ""
+    how = {
+        "float": f"a JSON number (decimal separator '{conversion.format.decimal_separator}')",
+        "date": "YYYY-MM-DD"
+        + (f" (read as {conversion.format.date_format} or ISO)" if conversion.format.date_format else ""),
+        "boolean": "true or false",
+        "category": "the value of its label in the attribute's enumeration",
+        "multiple-choice": f"an array of the attribute's options (text split on '{conversion.format.separator}')",
+    }[conversion.kind]
+    return f" Sent as {how}; a value that does not convert is left out and reported."
+
+
 def list_column_lineage(mapping: FieldMapping, segments: list[str]) -> dg.TableColumnLineage:
     """Each field Brevo receives comes from one profile column, carried by every segment of the export."""
-    fields = {"email": mapping.email, **mapping.attributes}
+    fields = {"email": mapping.email, **mapping.attributes}  # each from one column, whatever its conversion
     return dg.TableColumnLineage(
         deps_by_column={
             field: [dg.TableColumnDep(asset_key=segment_key(segment), column_name=column) for segment in segments]

@@ -1,5 +1,6 @@
-"""The checks on each Brevo list asset: Brevo holds what the state says, Brevo took what was sent, and the
-export stayed under its cap. All three are blocking and evaluated by every run of the list asset."""
+"""The checks on each Brevo list asset: Brevo holds what the state says, Brevo took what was sent, the values
+sent fit their attributes' types, and the export stayed under its cap. All are blocking and evaluated by
+every run of the list asset."""
 
 from __future__ import annotations
 
@@ -20,6 +21,16 @@ REFUSED_SHARE_CHECK = RefusedShareCheck(
 )
 
 
+UNCONVERTIBLE_CHECK = RefusedShareCheck(
+    name="unconvertible_values_within_threshold",
+    description="Share of the export's contacts with a value that does not fit its Brevo attribute's type (a float "
+    "fed 'n/a', a date in another format, an unknown category): such a value is left out of the contact (Brevo "
+    "would silently ignore it), reported by attribute and reason, and converted again by every run until the "
+    "profiles are fixed; above the export's max_unconvertible_share the run sends nothing.",
+    refused_for="a value not fitting its attribute's type",
+)
+
+
 def list_check_specs(key: dg.AssetKey) -> list[dg.AssetCheckSpec]:
     return [
         dg.AssetCheckSpec(
@@ -32,6 +43,7 @@ def list_check_specs(key: dg.AssetKey) -> list[dg.AssetCheckSpec]:
             "members.",
         ),
         REFUSED_SHARE_CHECK.spec(key),
+        UNCONVERTIBLE_CHECK.spec(key),
         dg.AssetCheckSpec(
             MEMBERS_WITHIN_CAP,
             asset=key,

@@ -3,18 +3,28 @@
 Two steps, so that a run can tell what changed before paying for the expensive one:
 :func:`gather_members` unions the segments and maps the columns (cheap, vectorised, the raw text as the
 profiles hold it); :func:`shape_contacts` turns raw rows into what Brevo receives (trimmed text, E.164 phones:
-phone parsing is the costly part). A run shapes only its new and changed members;
-:func:`build_export_contacts` does both steps for every member. Knows pandas and the export's mapping,
-nothing of HTTP.
+phone parsing is the costly part; typed attributes as their Brevo type, see ``conversion``). A run shapes
+only its new and changed members; :func:`build_export_contacts` does both steps for every member. Knows
+pandas and the export's mapping, nothing of HTTP.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
+from ci_sendinblue.sendinblue.attributes import AttributeConversion
+from ci_sendinblue.sendinblue.conversion import (
+    LIST_ITEM_SEPARATOR,
+    LIST_SOURCE,
+    NUMBER_SOURCE,
+    TEXT_SOURCE,
+    convert_column,
+)
 from ci_sendinblue.sendinblue.mapping import FieldMapping
 from ci_sendinblue.sendinblue.phones import normalize_phones
 from ci_sendinblue.text import TEXT, rows_where
@@ -34,10 +44,21 @@ class ExportMembers:
     members_per_segment: dict[str, int]
     duplicates: int
     """Rows dropped because an earlier row (segment order, then profile order) had the same email."""
+    sources: Mapping[str, str] = field(default_factory=dict)
+    """Attributes whose column was not text: ``number`` (read with "." whatever the profiles' separator) or
+    ``list`` (items joined by ``LIST_ITEM_SEPARATOR``)."""
+    conversions: Mapping[str, AttributeConversion] = field(default_factory=dict)
+    """Each attribute's conversion to its Brevo type, once the run's pre-flight has read the types; without
+    one an attribute is sent as trimmed text."""
 
     @property
     def attributes(self) -> list[str]:
         return [c for c in self.raw.columns if c != EMAIL]
+
+    @property
+    def typed(self) -> list[str]:
+        """The attributes sent as JSON literals (numbers, booleans, dates, arrays) rather than text."""
+        return [a for a, conversion in self.conversions.items() if conversion.typed]
 
 
 @dataclass(frozen=True)
@@ -81,8 +102,11 @@ def gather_members(
     # would copy every mapped column, ~130 MB for a million members.
     unique = rows_where(union, ~repeated).reset_index(drop=True) if repeated.any() else union
     raw = pd.DataFrame({EMAIL: unique[mapping.email].astype(TEXT)}, index=unique.index)
+    sources: dict[str, str] = {}
     for attribute, column in mapping.attributes.items():
-        raw[attribute] = _as_text(unique[column])
+        raw[attribute], source = _as_text(unique[column])
+        if source:
+            sources[attribute] = source
     regions = None
     if SMS in raw:
         regions = pd.Series(phone_region, index=unique.index, dtype=TEXT)
@@ -95,17 +119,31 @@ def gather_members(
         regions=regions,
         members_per_segment={name: len(frame) for name, frame in segments.items()},
         duplicates=len(union) - len(unique),
+        sources=sources,
     )
 
 
-def shape_contacts(raw: pd.DataFrame, regions: pd.Series | None) -> tuple[pd.DataFrame, pd.Series]:
-    """What Brevo receives for ``raw`` rows: trimmed text (empty is missing), phones in E.164; and a mask of
-    the rows whose phone could not be made international (sent without SMS). Keeps ``raw``'s index."""
+def shape_contacts(
+    raw: pd.DataFrame,
+    regions: pd.Series | None,
+    conversions: Mapping[str, AttributeConversion] | None = None,
+    sources: Mapping[str, str] | None = None,
+) -> tuple[pd.DataFrame, pd.Series]:
+    """What Brevo receives for ``raw`` rows: trimmed text (empty is missing), phones in E.164, typed
+    attributes as the JSON literals of their ``conversions`` (``conversion.UNCONVERTIBLE`` where a value does
+    not fit); and a mask of the rows whose phone could not be made international (sent without SMS). Keeps
+    ``raw``'s index."""
     contacts = pd.DataFrame({EMAIL: raw[EMAIL]}, index=raw.index)
     for attribute in raw.columns:
         if attribute == EMAIL:
             continue
-        contacts[attribute] = _trimmed(raw[attribute])
+        conversion = (conversions or {}).get(attribute)
+        if conversion is not None and conversion.typed:
+            contacts[attribute] = convert_column(
+                raw[attribute], conversion, source=(sources or {}).get(attribute) or TEXT_SOURCE
+            )
+        else:
+            contacts[attribute] = _trimmed(raw[attribute])
     invalid = pd.Series(False, index=raw.index)
     if SMS in contacts:
         if regions is None:
@@ -120,10 +158,11 @@ def build_export_contacts(
     *,
     phone_region: str = "US",
     phone_region_column: str | None = None,
+    conversions: Mapping[str, AttributeConversion] | None = None,
 ) -> ExportContacts:
     """Every member shaped, with the shared-phone rule applied (see :class:`ExportContacts`)."""
     members = gather_members(segments, mapping, phone_region=phone_region, phone_region_column=phone_region_column)
-    contacts, invalid = shape_contacts(members.raw, members.regions)
+    contacts, invalid = shape_contacts(members.raw, members.regions, conversions, members.sources)
     shared = pd.Series(False, index=contacts.index)
     if SMS in contacts:
         shared = contacts[SMS].notna() & contacts[SMS].duplicated(keep="first")
@@ -146,8 +185,9 @@ def _trimmed(values: pd.Series) -> pd.Series:
     return stripped.mask(stripped == "")
 
 
-def _as_text(column: pd.Series) -> pd.Series:
-    """A column as text; whole floats without ``.0``.
+def _as_text(column: pd.Series) -> tuple[pd.Series, str]:
+    """A column as text, and what it held when not text (``number``, ``list``; "" for text and the rest):
+    whole floats without ``.0``, a list's items joined by ``LIST_ITEM_SEPARATOR``.
 
     A Parquet integer column with a gap arrives as floats (pandas has no missing integer in float64), so a
     phone 2065550142 would otherwise be sent as "2065550142.0" and refused.
@@ -155,5 +195,27 @@ def _as_text(column: pd.Series) -> pd.Series:
     if pd.api.types.is_float_dtype(column):
         whole = column.notna() & (column % 1 == 0) & (column.abs() < 2**63)
         text = column.astype(TEXT)
-        return text.mask(whole, column[whole].astype("int64").astype(TEXT))
-    return column.astype(TEXT)
+        return text.mask(whole, column[whole].astype("int64").astype(TEXT)), NUMBER_SOURCE
+    if pd.api.types.is_integer_dtype(column):
+        return column.astype(TEXT), NUMBER_SOURCE
+    if pd.api.types.is_object_dtype(column) or isinstance(column.dtype, pd.ArrowDtype):
+        lists = _list_array(column)
+        if lists is not None:
+            items = pc.cast(lists, pa.large_list(pa.large_string()))
+            joined = pc.binary_join(items, pa.scalar(LIST_ITEM_SEPARATOR, pa.large_string()))
+            return pd.Series(pd.arrays.ArrowStringArray(joined), index=column.index, name=column.name), LIST_SOURCE
+    return column.astype(TEXT), ""
+
+
+def _list_array(column: pd.Series) -> pa.Array | None:
+    """The column as an Arrow list array when it holds lists (a Parquet list column), else None."""
+    if isinstance(column.dtype, pd.ArrowDtype):
+        array = pa.chunked_array(column.array.__arrow_array__()).combine_chunks()
+        return array if pa.types.is_list(array.type) or pa.types.is_large_list(array.type) else None
+    if pd.api.types.infer_dtype(column, skipna=True) != "mixed":
+        return None
+    try:
+        array = pa.array(column.to_numpy(dtype=object), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+    return array if pa.types.is_list(array.type) or pa.types.is_large_list(array.type) else None

@@ -18,6 +18,8 @@
     ├── PrivacyTermsNotAccepted     the connection has not accepted Brevo's data privacy terms
     ├── TooManyProfiles             over the export's max_profiles
     ├── UnknownAttributes           the mapping sends attributes the account does not have
+    ├── MappingRefused              the mapping sends what the account's attribute types cannot take
+    ├── TooManyUnconvertible        over the export's max_unconvertible_share of values not fitting their type
     ├── ContactTooLarge             one contact alone is over the import body limit
     ├── MassRemovalRefused          the mirror-mode brake (see ``brake``)
     └── ImportsFailed               Brevo did not complete the run's imports (all failed, or isolating the
@@ -29,6 +31,11 @@ code and message, and the name of the environment variable the key came from.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ci_sendinblue.sendinblue.conversion import UnconvertibleReport
 
 
 class BrevoError(Exception):
@@ -120,6 +127,19 @@ class TooManyProfiles(ExportError):
 
 class UnknownAttributes(ExportError):
     """The mapping sends attributes the Brevo account does not have; Brevo would silently drop them."""
+
+
+class MappingRefused(ExportError):
+    """The mapping feeds an attribute Brevo fills itself (transactional, calculated, global, id), or gives a
+    reading option that does not fit the attribute's type; nothing was sent."""
+
+
+class TooManyUnconvertible(ExportError):
+    """Too many of the values a run would send do not fit their attribute's type; nothing was sent."""
+
+    def __init__(self, message: str, *, report: UnconvertibleReport) -> None:
+        super().__init__(message)
+        self.report = report
 
 
 class ContactTooLarge(ExportError):

@@ -3,12 +3,17 @@
 Bodies use ``jsonBody``, never ``fileBody``: a CSV body would need ``;``, quotes and newlines in names escaped
 the way Brevo's parser expects, while JSON carries any text intact. Packing is greedy: each body holds as many
 contacts as fit under the byte limit, so no body is over the limit and every body but the last is full.
+
+Text attributes are written as JSON strings; typed ones (``literal``: numbers, booleans, dates, arrays, see
+``conversion``) arrive already as JSON literals and are written as they are, a value that could not be
+converted (``conversion.UNCONVERTIBLE``) left out. Every body asks Brevo not to e-mail the account's owner
+about the import (``disableNotification``) unless the export turns that mail back on.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,6 +23,7 @@ import pyarrow.compute as pc
 
 from ci_sendinblue.privacy import mask_email
 from ci_sendinblue.sendinblue.contacts import EMAIL
+from ci_sendinblue.sendinblue.conversion import UNCONVERTIBLE
 from ci_sendinblue.sendinblue.errors import ContactTooLarge
 from ci_sendinblue.text import arrow_text, value_offsets
 
@@ -38,9 +44,12 @@ def import_bodies(
     list_id: int,
     max_bytes: int,
     clear_empty_attributes: bool = False,
+    literal: Collection[str] = (),
+    notify: bool = False,
 ) -> Iterator[ImportBody]:
-    """Yield ready request bodies; with ``clear_empty_attributes`` a missing value empties Brevo's."""
-    head = _head(list_id, clear_empty_attributes)
+    """Yield ready request bodies; with ``clear_empty_attributes`` a missing value empties Brevo's;
+    ``literal`` names the typed attributes; ``notify`` lets Brevo e-mail the account owner per import."""
+    head = _head(list_id, clear_empty_attributes, notify)
     tail = _TAIL
     overhead = len(head) + len(tail)
     emails = contacts[EMAIL]
@@ -50,7 +59,7 @@ def import_bodies(
     carry: pa.LargeBinaryArray | None = None
     carry_row = 0
     for chunk_row in range(0, len(contacts), ENCODE_ROWS):
-        items = _items(contacts.iloc[chunk_row : chunk_row + ENCODE_ROWS], clear_empty_attributes)
+        items = _items(contacts.iloc[chunk_row : chunk_row + ENCODE_ROWS], clear_empty_attributes, literal)
         sizes = np.diff(value_offsets(items)) - 1
         too_large = np.flatnonzero(overhead + sizes > max_bytes)
         if len(too_large):
@@ -79,7 +88,13 @@ def import_bodies(
 
 
 def count_import_bodies(
-    contacts: pd.DataFrame, *, list_id: int, max_bytes: int, clear_empty_attributes: bool = False
+    contacts: pd.DataFrame,
+    *,
+    list_id: int,
+    max_bytes: int,
+    clear_empty_attributes: bool = False,
+    literal: Collection[str] = (),
+    notify: bool = False,
 ) -> int:
     """How many bodies :func:`import_bodies` yields for the same arguments, without encoding them: each
     contact's size follows from its values' JSON lengths (:func:`_json_lengths`), and the greedy packing
@@ -90,13 +105,17 @@ def count_import_bodies(
     size = len('{"email":"","attributes":{}}') + _json_lengths(contacts[EMAIL])[0]
     present = np.zeros(len(contacts), dtype=np.int64)
     for attribute in attributes:
-        lengths, given = _json_lengths(contacts[attribute])
-        if clear_empty_attributes:
-            given = np.ones(len(contacts), dtype=bool)  # a missing value is sent as ""
-        size += np.where(given, len(json.dumps(attribute)) + len(':""') + lengths, 0)
+        if attribute in literal:
+            lengths, given = _literal_lengths(contacts[attribute], clear_empty_attributes)
+            size += np.where(given, len(json.dumps(attribute)) + len(":") + lengths, 0)
+        else:
+            lengths, given = _json_lengths(contacts[attribute])
+            if clear_empty_attributes:
+                given = np.ones(len(contacts), dtype=bool)  # a missing value is sent as ""
+            size += np.where(given, len(json.dumps(attribute)) + len(':""') + lengths, 0)
         present += given
     size += np.maximum(present - 1, 0)  # the commas between a contact's attributes
-    overhead = len(_head(list_id, clear_empty_attributes)) + len(_TAIL)
+    overhead = len(_head(list_id, clear_empty_attributes, notify)) + len(_TAIL)
     ends = np.cumsum(size + 1)  # each contact and the comma after it, as the packer's buffer holds them
     bodies, start = 0, 0
     while start < len(ends):
@@ -149,6 +168,19 @@ def _json_lengths(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return lengths, text.is_valid().to_numpy(zero_copy_only=False)
 
 
+def _literal_lengths(values: pd.Series, clear_empty: bool) -> tuple[np.ndarray, np.ndarray]:
+    """A typed column's JSON lengths (its literals are written as they are) and where one is written: an
+    unconvertible value never, a missing one as "" when the export clears empty attributes."""
+    text = arrow_text(values)
+    lengths = np.diff(value_offsets(text))
+    present = text.is_valid().to_numpy(zero_copy_only=False)
+    written = present & (lengths > 0)
+    if clear_empty:
+        lengths = np.where(present, lengths, len('""'))
+        written = ~present | written
+    return lengths, written
+
+
 def _body_end(ends: np.ndarray, start: int, room: int) -> int:
     """Greedy packing's one rule, shared by the packer and the count: the body starting at contact ``start``
     ends before the first contact that would take it past ``room`` bytes (``ends``: cumulative sizes, each
@@ -160,25 +192,33 @@ def _body_end(ends: np.ndarray, start: int, room: int) -> int:
 _TAIL = b"]}"
 
 
-def _head(list_id: int, clear_empty_attributes: bool) -> bytes:
-    """Everything a body holds before its first contact."""
-    options = {"listIds": [list_id], "updateExistingContacts": True, "emptyContactsAttributes": clear_empty_attributes}
+def _head(list_id: int, clear_empty_attributes: bool, notify: bool) -> bytes:
+    """Everything a body holds before its first contact: the one place the import's options are written."""
+    options = {
+        "listIds": [list_id],
+        "updateExistingContacts": True,
+        "emptyContactsAttributes": clear_empty_attributes,
+        "disableNotification": not notify,
+    }
     return (json.dumps(options, separators=(",", ":"))[:-1] + ',"jsonBody":[').encode()
 
 
-def _items(contacts: pd.DataFrame, clear_empty: bool) -> pa.LargeBinaryArray:
+def _items(contacts: pd.DataFrame, clear_empty: bool, literal: Collection[str] = ()) -> pa.LargeBinaryArray:
     """Each contact's JSON object followed by a comma, in one contiguous Arrow buffer: a body is then one
     slice of that buffer (minus its last comma), with no Python object per contact."""
-    return _joined(_encoded_contacts(contacts, clear_empty), ",", "").cast(pa.large_binary())
+    return _joined(_encoded_contacts(contacts, clear_empty, literal), ",", "").cast(pa.large_binary())
 
 
-def _encoded_contacts(contacts: pd.DataFrame, clear_empty: bool) -> pa.LargeStringArray:
+def _encoded_contacts(contacts: pd.DataFrame, clear_empty: bool, literal: Collection[str] = ()) -> pa.LargeStringArray:
     """One JSON object per contact, ``{"email":...,"attributes":{...}}``, built column by column with
     Arrow's string kernels instead of a dict and a ``json.dumps`` per row; a missing attribute is left out
     (or sent as "" with ``clear_empty``). Each attribute is quoted and named in the same pass."""
     attributes = [c for c in contacts.columns if c != EMAIL]
     parts = []
     for attribute in attributes:
+        if attribute in literal:
+            parts.append(_joined(json.dumps(attribute) + ":", _literals(contacts[attribute], clear_empty), ""))
+            continue
         values = _json_text(contacts[attribute])
         if clear_empty:
             values = pc.fill_null(values, "")
@@ -188,6 +228,15 @@ def _encoded_contacts(contacts: pd.DataFrame, clear_empty: bool) -> pa.LargeStri
     else:  # Arrow's join of ONE array with "skip" drops its missing rows instead of joining nothing
         joined = pc.fill_null(parts[0], "") if parts else pa.repeat(_large(""), len(contacts))
     return _joined('{"email":"', _json_text(contacts[EMAIL]), '","attributes":{', joined, "}}", "")
+
+
+def _literals(values: pd.Series, clear_empty: bool) -> pa.LargeStringArray:
+    """A typed column's literals; null (left out) where a value was unconvertible, or missing and kept."""
+    text = arrow_text(values)
+    unconvertible = pc.fill_null(pc.equal(text, UNCONVERTIBLE), False)
+    if clear_empty:
+        text = pc.fill_null(text, '""')
+    return pc.if_else(unconvertible, pa.scalar(None, pa.large_string()), text)
 
 
 def _joined(*parts: str | pa.Array, null_handling: str = "emit_null") -> pa.LargeStringArray:

@@ -9,10 +9,11 @@ done again by the next one. It knows Dagster only through the run options and a 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,10 +23,12 @@ from pydantic import Field
 
 from ci_sendinblue.config.models import ExportSettings
 from ci_sendinblue.memory import release_unused_memory
+from ci_sendinblue.sendinblue.attributes import AttributeConversion, plan_conversions
 from ci_sendinblue.sendinblue.brake import RemovalPlan, apply_brake
 from ci_sendinblue.sendinblue.contacts import EMAIL, ExportMembers, gather_members
+from ci_sendinblue.sendinblue.conversion import LIST_SOURCE, UnconvertibleReport, unconvertible_report
 from ci_sendinblue.sendinblue.drift import ListCounts, brevo_blocklisted_count, brevo_member_count
-from ci_sendinblue.sendinblue.errors import PrivacyTermsNotAccepted, TooManyProfiles
+from ci_sendinblue.sendinblue.errors import PrivacyTermsNotAccepted, TooManyProfiles, TooManyUnconvertible
 from ci_sendinblue.sendinblue.imports import ImportBody, count_import_bodies, import_bodies
 from ci_sendinblue.sendinblue.isolation import ImportReport, import_isolating_refused
 from ci_sendinblue.sendinblue.list_writer import ListWriter
@@ -59,6 +62,8 @@ class DryRunOutcome:
     """Brevo's member count and the state's, before the run."""
     would_reconcile: bool
     """Drift was found and a real run would repair it (the diff above already reads Brevo's members)."""
+    unconvertible: UnconvertibleReport = field(default_factory=UnconvertibleReport)
+    """The values a real run would leave out because they do not fit their attribute's type."""
 
 
 @dataclass(frozen=True)
@@ -82,6 +87,8 @@ class SyncOutcome:
     """Contacts of this run's imports sent without SMS (``invalid_phones`` counts every member)."""
     nothing_changed: bool = False
     """True when the members digest matched the state's: nothing was loaded, parsed, sent or written."""
+    unconvertible: UnconvertibleReport = field(default_factory=UnconvertibleReport)
+    """The values this run left out because they do not fit their attribute's type."""
 
     @property
     def blocklisted_members(self) -> int:
@@ -127,6 +134,8 @@ class ListSync:
         """Reading Brevo's members instead of trusting the state: asked for, or drift found (reconcile_drift)."""
         self.attribute_types: dict[str, str] = {}
         """The mapped attributes' Brevo types, read by the pre-flight (shown in the list's column schema)."""
+        self.conversions: dict[str, AttributeConversion] = {}
+        """How each mapped attribute is converted to its Brevo type, planned by the pre-flight."""
 
     def require_privacy_terms(self, accepted: bool) -> None:
         if not accepted:
@@ -152,6 +161,9 @@ class ListSync:
             )
         ready = writer.check_ready(members.attributes)
         self.attribute_types = ready.attribute_types
+        lists = [self.mapping.attributes[a] for a, source in members.sources.items() if source == LIST_SOURCE]
+        self.conversions = plan_conversions(self.mapping, ready.account, export_name=self.name, list_columns=lists)
+        members = dataclasses.replace(members, conversions=self.conversions)
         summary = self.store.summary(self.name)
         before = self._counts(ready.listed, summary)
         if before.drifted:
@@ -167,6 +179,7 @@ class ListSync:
         plan = plan_sync(members, raw_hashes, previous, by_value=self.reconciling)
         release_unused_memory()  # the planning columns are gone; packing the bodies needs room
         diff = plan.diff
+        unconvertible = self._unconvertible(plan.to_import, members)
         removing = diff.left if self.export.mode == "mirror" else pd.Index([], dtype=object)
         if self.export.mode == "mirror":
             self._brake(len(removing), len(previous), members.members_per_segment)
@@ -175,7 +188,15 @@ class ListSync:
                 f"dry run of {self.name}: would add {diff.new_count:,}, update {diff.changed_count:,}, remove "
                 f"{len(removing):,} ({diff.unchanged_count:,} unchanged); nothing sent"
             )
-            return DryRunOutcome(members, diff, removing, before, would_reconcile=before.drifted and self.reconciling)
+            return DryRunOutcome(
+                members,
+                diff,
+                removing,
+                before,
+                would_reconcile=before.drifted and self.reconciling,
+                unconvertible=unconvertible,
+            )
+        self._refuse_unconvertible(unconvertible)
 
         if self.reconciling:
             self.store.replace(self.name, self._reconciled_state(previous, plan), datetime.now(UTC))
@@ -194,7 +215,8 @@ class ListSync:
         )
         removed = self._remove(writer, removing)
         facts = {"invalid_phones": len(plan.invalid_phones), "shared_phones": len(plan.shared_phones)}
-        settled = not imported.rejected and not imported.unresolved
+        # A run that left values out records no digest: the next one converts and reports them again.
+        settled = not imported.rejected and not imported.unresolved and not unconvertible.affected
         self.store.record_run(
             self.name, members.members_per_segment, members_digest=digest if settled else None, facts=facts
         )
@@ -215,7 +237,32 @@ class ListSync:
                 reconciled_drift=before.drifted and self.reconciling,
                 duration_seconds=self._elapsed(),
                 invalid_phones_sent=plan.invalid_phones_sent,
+                unconvertible=unconvertible,
             )
+        )
+
+    def _unconvertible(self, rows: pd.DataFrame, members: ExportMembers) -> UnconvertibleReport:
+        """What the run's contacts leave out as not fitting their type, one warning line per attribute."""
+        report = unconvertible_report(rows, members.raw, self.conversions, mask=self.mask, members=len(members.raw))
+        for reason, count in report.by_reason.items():
+            attribute, why = reason.split(": ", 1)
+            self.log.warning(
+                f"{count:,} of the {report.contacts:,} contacts converted in this run have a value of {attribute} "
+                f"that is {why}: left out of their import (Brevo keeps what it holds)"
+            )
+        return report
+
+    def _refuse_unconvertible(self, report: UnconvertibleReport) -> None:
+        """Above ``max_unconvertible_share`` the profiles' data is broken upstream: send nothing."""
+        if report.share <= self.export.max_unconvertible_share:
+            return
+        breakdown = "; ".join(f"{reason}: {count:,}" for reason, count in report.by_reason.items())
+        raise TooManyUnconvertible(
+            f"{report.affected:,} of the export's {report.members:,} contacts ({report.share:.2%}) have values that "
+            f"do not fit their Brevo attribute's type ({breakdown}), over the "
+            f"{self.export.max_unconvertible_share:.2%} allowed by exports.{self.name}.max_unconvertible_share. "
+            "Nothing was sent: fix the profiles, the mapping's formats, or raise the setting.",
+            report=report,
         )
 
     def _on_drift(self, before: ListCounts) -> None:
@@ -255,7 +302,9 @@ class ListSync:
 
     def _digest_context(self) -> str:
         """The settings besides the members that decide what a run does: changing one forgoes the shortcut."""
-        return f"list {self.export.list_id}; mode {self.export.mode}; clear {self.export.clear_empty_attributes}"
+        typed = "; ".join(f"{a} as {c.signature}" for a, c in sorted(self.conversions.items()) if c.typed)
+        context = f"list {self.export.list_id}; mode {self.export.mode}; clear {self.export.clear_empty_attributes}"
+        return f"{context}; {typed}" if typed else context
 
     def _nothing_changed(self, summary: ExportSummary | None, digest: str, members: int) -> bool:
         """The last run left nothing pending, nobody wrote the state since, and the members are the same."""
@@ -303,7 +352,7 @@ class ListSync:
             return pd.DataFrame({c: pd.Series([], dtype=object) for c in (EMAIL, ATTRIBUTES_HASH, PHONE_KEY)})
         if not self.reconciling:
             return self.store.load(self.name, phone_keys=True)
-        actual = list_as_state(writer, attributes)
+        actual = list_as_state(writer, attributes, self.conversions)
         self.log.info(f"reconcile: Brevo list {self.export.list_id} holds {len(actual)} contacts")
         return actual
 
@@ -332,20 +381,20 @@ class ListSync:
         )
 
     def _bodies(self, rows: pd.DataFrame) -> Iterator[ImportBody]:
-        return import_bodies(
-            rows.drop(columns=[ATTRIBUTES_HASH, PHONE_KEY]),
-            list_id=self.export.list_id,
-            max_bytes=self.export.max_import_bytes,
-            clear_empty_attributes=self.export.clear_empty_attributes,
-        )
+        return import_bodies(rows.drop(columns=[ATTRIBUTES_HASH, PHONE_KEY]), **self._body_options())
 
     def _body_count(self, rows: pd.DataFrame) -> int:
-        return count_import_bodies(
-            rows.drop(columns=[ATTRIBUTES_HASH, PHONE_KEY]),
-            list_id=self.export.list_id,
-            max_bytes=self.export.max_import_bytes,
-            clear_empty_attributes=self.export.clear_empty_attributes,
-        )
+        return count_import_bodies(rows.drop(columns=[ATTRIBUTES_HASH, PHONE_KEY]), **self._body_options())
+
+    def _body_options(self) -> dict[str, Any]:
+        """The import's options, the same for packing the bodies and counting them."""
+        return {
+            "list_id": self.export.list_id,
+            "max_bytes": self.export.max_import_bytes,
+            "clear_empty_attributes": self.export.clear_empty_attributes,
+            "literal": frozenset(a for a, c in self.conversions.items() if c.typed),
+            "notify": self.export.notify_on_import,
+        }
 
     def _remove(self, writer: ListWriter, emails: pd.Index) -> int:
         if emails.empty:

@@ -10,10 +10,11 @@ go through the run's :class:`~ci_sendinblue.sendinblue.progress.Heartbeat`.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
+from ci_sendinblue.sendinblue.attributes import AccountAttribute, parse_attributes
 from ci_sendinblue.sendinblue.client import (
     MAX_EMAILS_PER_LIST_CHANGE,
     MAX_LIST_MEMBERS_PAGE,
@@ -77,6 +78,8 @@ class ListReadiness:
     """The list as ``GET /contacts/lists/{id}`` describes it before the run."""
     attribute_types: dict[str, str]
     """Each mapped attribute's Brevo type (text, float, date, boolean, ...), as the account declares it."""
+    account: dict[str, AccountAttribute] = field(default_factory=dict)
+    """Every attribute of the account, by upper-case name, with its category, type and values."""
 
 
 @dataclass(frozen=True)
@@ -104,7 +107,8 @@ class ListWriter:
     def check_ready(self, attributes: Iterable[str]) -> ListReadiness:
         """Fail before sending anything when the list or a mapped attribute does not exist."""
         found = self.client.get_list(self.list_id)
-        account = {str(a.get("name", "")).upper(): str(a.get("type") or "text") for a in self.client.attributes()}
+        declared = parse_attributes(self.client.attributes())
+        account = {name: attribute.kind for name, attribute in declared.items()}
         missing = sorted(a for a in attributes if a.upper() not in account)
         if missing:
             raise UnknownAttributes(
@@ -112,7 +116,7 @@ class ListWriter:
                 f"(it has {', '.join(sorted(account)) or 'none'}): create them in Brevo (Contacts > Settings > "
                 "Contact attributes) or change the export's mapping."
             )
-        return ListReadiness(found, {a: account[a.upper()] for a in attributes})
+        return ListReadiness(found, {a: account[a.upper()] for a in attributes}, declared)
 
     def import_all(self, bodies: Iterable[ImportBody], *, total: int, label: str = "import") -> list[ImportOutcome]:
         """Start every import, then wait for each; the caller decides what a failed process means.

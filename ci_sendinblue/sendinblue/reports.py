@@ -16,6 +16,7 @@ import pandas as pd
 from ci_sendinblue.config.models import ExportSettings
 from ci_sendinblue.privacy import labelled_sample
 from ci_sendinblue.sendinblue.contacts import EMAIL
+from ci_sendinblue.sendinblue.conversion import UnconvertibleReport
 from ci_sendinblue.sendinblue.isolation import ImportReport
 from ci_sendinblue.sendinblue.list_sync import DryRunOutcome, ListSyncConfig, SyncOutcome
 
@@ -58,6 +59,7 @@ def sync_metadata(
                 "blocklisted_members": outcome.blocklisted_members,
             }
         ),
+        "unconvertible_values": dg.MetadataValue.json(_unconvertible(outcome.unconvertible)),
         "members_per_segment": dg.MetadataValue.json(members.members_per_segment),
         "import_process_ids": dg.MetadataValue.json([o.process_id for o in imported.outcomes]),
         "added_sample": dg.MetadataValue.json(labelled_sample(diff.new[EMAIL], mask=mask, label="member", size=5)),
@@ -91,11 +93,23 @@ def dry_run_metadata(name: str, export: ExportSettings, outcome: DryRunOutcome, 
         "removed": dg.MetadataValue.int(removing),
         "unchanged": dg.MetadataValue.int(diff.unchanged_count),
         "mode": export.mode,
+        "unconvertible_values": dg.MetadataValue.json(_unconvertible(outcome.unconvertible)),
         "added_sample": dg.MetadataValue.json(labelled_sample(diff.new[EMAIL], mask=mask, label="member")),
         "updated_sample": dg.MetadataValue.json(labelled_sample(diff.changed[EMAIL], mask=mask, label="member")),
         "removed_sample": dg.MetadataValue.json(
             labelled_sample(pd.Series(outcome.removing[:10]), mask=mask, label="leaving")
         ),
+    }
+
+
+def _unconvertible(report: UnconvertibleReport) -> dict[str, Any]:
+    """Values left out for not fitting their attribute's type: per attribute and reason, with a masked sample."""
+    return {
+        "contacts_converted": report.contacts,
+        "contacts_affected": report.affected,
+        "share_of_members": round(report.share, 6),
+        "by_attribute_and_reason": report.by_reason,
+        "sample": report.sample,
     }
 
 
@@ -113,6 +127,7 @@ def summary_markdown(name: str, export: ExportSettings, outcome: SyncOutcome, li
         f"| Members (from {', '.join(export.segments)}) | {len(outcome.members.raw):,} |",
         f"| Sent | {diff.new_count + diff.changed_count:,} in {len(imported.outcomes)} import(s) |",
         f"| Refused by Brevo | {refused:,}{_reasons_in_words(imported)} |",
+        f"| With values left out (not fitting their type) | {outcome.unconvertible.affected:,} |",
         f"| Blocklisted members (Brevo does not e-mail them; no run lifts it) | {outcome.blocklisted_members:,} |",
         f"| Duration | {outcome.duration_seconds:.1f} s |",
         f"| Brevo and the sync state | {_agreement(outcome, export.list_id)} |",

@@ -13,7 +13,7 @@ import dagster as dg
 import httpx
 from pydantic import Field, PrivateAttr
 
-from ci_sendinblue.config.models import ConnectionSettings, ExportSettings
+from ci_sendinblue.config.models import ConnectionSettings, ExportSettings, ProfilesSettings
 from ci_sendinblue.docs import shown_in_ui
 from ci_sendinblue.sendinblue.client import BrevoClient
 from ci_sendinblue.sendinblue.errors import ExportError
@@ -70,9 +70,24 @@ class SendinblueResource(dg.ConfigurableResource):
     field_mappings: dict[str, dict[str, str]] = Field(
         default_factory=dict, description="Per export: 'email' and Brevo attribute → profile column."
     )
+    attribute_formats: dict[str, dict[str, dict[str, str]]] = Field(
+        default_factory=dict,
+        description="Per export and attribute, how its column's text is read (date_format, separator, "
+        "decimal_separator, thousands_separator), as the mapping gives it.",
+    )
+    value_defaults: dict[str, str] = Field(
+        default_factory=dict,
+        description="How typed attributes' text is read where the mapping says nothing (profiles.decimal_separator, "
+        "thousands_separator, date_format).",
+    )
 
     @classmethod
-    def from_settings(cls, connection: ConnectionSettings, exports: dict[str, ExportSettings]) -> SendinblueResource:
+    def from_settings(
+        cls,
+        connection: ConnectionSettings,
+        exports: dict[str, ExportSettings],
+        profiles: ProfilesSettings | None = None,
+    ) -> SendinblueResource:
         return cls(
             api_key=dg.EnvVar(connection.api_key_env),
             api_key_env=connection.api_key_env,
@@ -88,7 +103,9 @@ class SendinblueResource(dg.ConfigurableResource):
             process_poll_initial=connection.process_poll_initial,
             process_poll_max=connection.process_poll_max,
             import_timeout=connection.import_timeout,
-            field_mappings={name: dict(export.mapping) for name, export in exports.items()},
+            field_mappings={name: export.mapped_columns() for name, export in exports.items()},
+            attribute_formats={name: export.value_formats() for name, export in exports.items()},
+            value_defaults=profiles.value_defaults() if profiles else {},
         )
 
     def __repr__(self) -> str:
@@ -119,7 +136,7 @@ class SendinblueResource(dg.ConfigurableResource):
         """The mapping an export sends with; refused when this connection holds none for it."""
         mapping = self.field_mappings.get(export_name)
         try:
-            return FieldMapping.parse(mapping or {})
+            return FieldMapping.parse(mapping or {}, self.attribute_formats.get(export_name), self.value_defaults)
         except ValueError as error:
             raise ExportError(
                 f"the resource of this export's connection has no usable field mapping for '{export_name}' "

@@ -12,6 +12,12 @@ unchanged members reuse theirs. A member whose SMS is withheld or given back by 
 
 Reconcile compares with the list as Brevo holds it, hashed from Brevo's (normalised) values: there every
 member is normalised and compared by value, and the state is then rewritten in the raw-value form.
+
+A typed attribute (a float, a date, ...) is hashed under its name *and* its conversion's signature (type,
+separators, format, enumeration): a change of its Brevo type or of how its text is read resends every
+contact, as a renamed attribute does; a text attribute hashes as it always did. A member with a value that
+could not be converted is recorded with a flagged hash, so the next run converts, reports and resends it
+again until the profiles are fixed: a mistyped value is never silently forgotten.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ci_sendinblue.sendinblue.contacts import EMAIL, SMS, ExportMembers, shape_contacts
+from ci_sendinblue.sendinblue.conversion import UNCONVERTIBLE, unconvertible_rows
 from ci_sendinblue.sendinblue.sync_diff import (
     ATTRIBUTES_HASH,
     SyncDiff,
@@ -45,6 +52,7 @@ REGION = "SMS region"
 # an upgrade compares member by member once, as it should).
 _DIGEST_VERSION = b"ci-sb-members-v2"
 _WITHHELD = "SMS withheld"
+_UNCONVERTIBLE = "values left out as unconvertible"
 
 
 @dataclass(frozen=True)
@@ -68,10 +76,27 @@ def raw_value_hashes(members: ExportMembers) -> np.ndarray:
     """Per member, the hash of everything that decides what it is sent (before the shared-SMS rule)."""
     frame = members.raw
     columns = members.attributes
+    keys = hash_keys(members)
+    if any(key != attribute for attribute, key in keys.items()):
+        frame = pd.DataFrame({keys.get(c, c): frame[c] for c in frame.columns}, index=frame.index, copy=False)
+        columns = [keys[a] for a in columns]
     if members.regions is not None:
         frame = frame.assign(**{REGION: members.regions})
         columns = [*columns, REGION]
     return row_hashes(frame, columns)
+
+
+def hash_keys(members: ExportMembers) -> dict[str, str]:
+    """Each attribute's name in the raw-value hash: its own for text, with its conversion's signature and its
+    column's kind for a typed one (see the module's docstring)."""
+    keys = {}
+    for attribute in members.attributes:
+        conversion = members.conversions.get(attribute)
+        signature = conversion.signature if conversion is not None else ""
+        if signature:
+            signature += f" | from {members.sources.get(attribute) or 'text'}"
+        keys[attribute] = f"{attribute} as {signature}" if signature else attribute
+    return keys
 
 
 def members_digest(members: ExportMembers, raw_hashes: np.ndarray, *, context: str) -> str:
@@ -143,6 +168,13 @@ def plan_sync(
             index=raw.index,
         )
         contacts = _shape(members, raw.index, e164, withheld)
+        left_out = unconvertible_rows(contacts, members.typed)
+        if left_out.any():
+            sent = flag_hashes(sent, left_out, _UNCONVERTIBLE)
+            state[ATTRIBUTES_HASH] = hash_text(sent, raw.index)
+        # Brevo keeps its own value where ours was left out: compare as if we sent none.
+        for attribute in members.typed:
+            contacts[attribute] = contacts[attribute].mask(contacts[attribute] == UNCONVERTIBLE)
         by_values = state.assign(**{ATTRIBUTES_HASH: attributes_hash(contacts, members.attributes)})
         diff = classify(by_values, previous, position)
         diff = SyncDiff(*(state.loc[part.index] for part in (diff.new, diff.changed, diff.unchanged)), diff.left)
@@ -160,9 +192,13 @@ def plan_sync(
     rows = raw.index.get_indexer(sending)
     in_sending = raw.index.isin(sending)
     e164 = _phones(members, has_phone & ~parsed & in_sending, e164)
-    to_import = _shape(members, sending, e164, withheld).assign(
+    shaped = _shape(members, sending, e164, withheld)
+    sent_hashes = sent[rows]
+    if not by_value:  # (reconcile flagged every member's hash above)
+        sent_hashes = flag_hashes(sent_hashes, unconvertible_rows(shaped, members.typed), _UNCONVERTIBLE)
+    to_import = shaped.assign(
         **{
-            ATTRIBUTES_HASH: hash_text(sent[rows], sending),
+            ATTRIBUTES_HASH: hash_text(sent_hashes, sending),
             PHONE_KEY: hash_text(phone_key[rows], sending, present=key_present[rows]),
         }
     )
@@ -221,7 +257,7 @@ def _shape(members: ExportMembers, rows: pd.Index, e164: pd.Series, withheld: np
     everyone = len(rows) == len(members.raw) and rows.equals(members.raw.index)
     raw = members.raw if everyone else members.raw.loc[rows]  # a full export shares the members' columns
     text = raw.drop(columns=[SMS]) if SMS in raw else raw
-    contacts, _ = shape_contacts(text, None)
+    contacts, _ = shape_contacts(text, None, members.conversions, members.sources)
     if SMS in raw:
         kept = e164.loc[rows].mask(pd.Series(withheld, index=members.raw.index).loc[rows])
         contacts.insert(list(raw.columns).index(SMS), SMS, kept)

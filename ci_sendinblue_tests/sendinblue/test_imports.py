@@ -235,3 +235,92 @@ def test_json_lengths_match_the_standard_library_for_every_ascii_character_and_b
     expected = [len(json.dumps(v, ensure_ascii=False)[1:-1].encode()) if v is not None else 0 for v in values]
     assert lengths.tolist() == expected
     assert present.tolist() == [v is not None for v in values]
+
+
+def typed_contacts(count: int) -> pd.DataFrame:
+    """Text beside typed literals as ``conversion`` makes them: missing, unconvertible ("") and awkward text."""
+    text = awkward_contacts(count)
+    literals = {
+        "LTV": ["1299.5", "1500.0", None, "", "-0.0", "1e+16", "5e-324"],
+        "BIRTHDAY": ['"1989-02-11"', None, "", '"2024-02-29"'],
+        "OPTIN": ["true", "false", None, ""],
+        "TIER": ["1", "22", None, ""],
+        "INTERESTS": [
+            '["Yoga","Run"]',
+            json.dumps(['Say "hi"', "Zoë"], ensure_ascii=False, separators=(",", ":")),
+            None,
+            "",
+            "[]",
+        ],
+    }
+    for attribute, values in literals.items():
+        text[attribute] = pd.Series([values[(i * 3) % len(values)] for i in range(count)], dtype="string[pyarrow]")
+    return text
+
+
+TYPED = frozenset({"LTV", "BIRTHDAY", "OPTIN", "TIER", "INTERESTS"})
+
+
+@pytest.mark.parametrize("clear_empty", [False, True])
+def test_typed_values_are_sent_as_json_literals_and_unconvertible_ones_are_left_out(clear_empty: bool) -> None:
+    """A missing value is sent as "" only when the export clears empty attributes; an unconvertible one never,
+    so it cannot clear what Brevo holds."""
+    frame = typed_contacts(40)
+    [body] = import_bodies(frame, list_id=3, max_bytes=1_000_000, clear_empty_attributes=clear_empty, literal=TYPED)
+    expected = []
+    for row in frame.to_dict("records"):
+        attributes = {}
+        for name, value in row.items():
+            if name == "email":
+                continue
+            if name in TYPED:
+                if value == "":
+                    continue
+                if pd.isna(value):
+                    if clear_empty:
+                        attributes[name] = ""
+                    continue
+                attributes[name] = json.loads(value)
+            elif not pd.isna(value):
+                attributes[name] = value
+            elif clear_empty:
+                attributes[name] = ""
+        expected.append({"email": row["email"], "attributes": attributes})
+    encoded = ",".join(json.dumps(item, ensure_ascii=False, separators=(",", ":")) for item in expected)
+    assert body.body.decode().endswith('"jsonBody":[' + encoded + "]}")
+    sent = json.loads(body.body)["jsonBody"]
+    assert {type(item["attributes"].get("LTV")) for item in sent} <= {float, str, type(None)}
+    assert isinstance(sent[0]["attributes"]["OPTIN"], bool)
+
+
+@pytest.mark.parametrize("clear_empty", [False, True])
+@pytest.mark.parametrize("limit", [1024, 5000])
+def test_the_count_of_imports_stays_exact_with_typed_columns(clear_empty: bool, limit: int) -> None:
+    frame = typed_contacts(1500)
+    options = {"list_id": 12, "max_bytes": limit, "clear_empty_attributes": clear_empty, "literal": TYPED}
+    packed = list(import_bodies(frame, **options))
+    assert len(packed) > 1
+    assert count_import_bodies(frame, **options) == len(packed)
+    assert all(len(body.body) <= limit for body in packed)
+
+
+def test_all_text_exports_pack_the_same_contacts_as_before_typed_attributes() -> None:
+    """Pinned: an export without typed attributes sends byte for byte what it sent before (only the head
+    gained disableNotification)."""
+    [body] = import_bodies(contacts(3), list_id=7, max_bytes=10_000)
+    assert body.body.decode() == (
+        '{"listIds":[7],"updateExistingContacts":true,"emptyContactsAttributes":false,"disableNotification":true,'
+        '"jsonBody":[{"email":"person0@example.com","attributes":{"FIRSTNAME":"First0"}},'
+        '{"email":"person1@example.com","attributes":{"FIRSTNAME":"First1","LASTNAME":"Last1"}},'
+        '{"email":"person2@example.com","attributes":{"FIRSTNAME":"First2","LASTNAME":"Last2"}}]}'
+    )
+
+
+def test_imports_are_quiet_unless_the_export_asks_for_brevos_mail() -> None:
+    [quiet] = import_bodies(contacts(2), list_id=7, max_bytes=10_000)
+    [told] = import_bodies(contacts(2), list_id=7, max_bytes=10_000, notify=True)
+    assert json.loads(quiet.body)["disableNotification"] is True
+    assert json.loads(told.body)["disableNotification"] is False
+    assert count_import_bodies(contacts(300), list_id=7, max_bytes=2048, notify=True) == len(
+        list(import_bodies(contacts(300), list_id=7, max_bytes=2048, notify=True))
+    )
