@@ -18,6 +18,8 @@
     ├── PrivacyTermsNotAccepted     the connection has not accepted Brevo's data privacy terms
     ├── TooManyProfiles             over the export's max_profiles
     ├── UnknownAttributes           the mapping sends attributes the account does not have
+    ├── ListNameNotFound            no list has the name the export gives (and it may not create one)
+    ├── ListNameAmbiguous           several lists (or folders) have that name
     ├── ContactTooLarge             one contact alone is over the import body limit
     ├── MassRemovalRefused          the mirror-mode brake (see ``brake``)
     └── ImportsFailed               Brevo did not complete the run's imports (all failed, or isolating the
@@ -120,6 +122,14 @@ class TooManyProfiles(ExportError):
 
 class UnknownAttributes(ExportError):
     """The mapping sends attributes the Brevo account does not have; Brevo would silently drop them."""
+
+
+class ListNameNotFound(ExportError):
+    """No Brevo list has the name (in the folder) the export gives, and it may not create one."""
+
+
+class ListNameAmbiguous(ExportError):
+    """Several Brevo lists have the name the export gives; the message lists them."""
 
 
 class ContactTooLarge(ExportError):

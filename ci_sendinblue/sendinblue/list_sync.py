@@ -24,10 +24,18 @@ from ci_sendinblue.config.models import ExportSettings
 from ci_sendinblue.memory import release_unused_memory
 from ci_sendinblue.sendinblue.brake import RemovalPlan, apply_brake
 from ci_sendinblue.sendinblue.contacts import EMAIL, ExportMembers, gather_members
+from ci_sendinblue.sendinblue.double_opt_in import (
+    DoubleOptInPlan,
+    DoubleOptInReport,
+    in_list,
+    plan_double_opt_in,
+    request_confirmations,
+)
 from ci_sendinblue.sendinblue.drift import ListCounts, brevo_member_count
-from ci_sendinblue.sendinblue.errors import PrivacyTermsNotAccepted, TooManyProfiles
+from ci_sendinblue.sendinblue.errors import ExportError, PrivacyTermsNotAccepted, TooManyProfiles
 from ci_sendinblue.sendinblue.imports import ImportBody, count_import_bodies, import_bodies
 from ci_sendinblue.sendinblue.isolation import ImportReport, import_isolating_refused
+from ci_sendinblue.sendinblue.list_names import ResolvedList, resolve_list
 from ci_sendinblue.sendinblue.list_writer import ListWriter
 from ci_sendinblue.sendinblue.mapping import FieldMapping
 from ci_sendinblue.sendinblue.reconcile import list_as_state
@@ -35,6 +43,10 @@ from ci_sendinblue.sendinblue.sync_diff import ATTRIBUTES_HASH, SyncDiff
 from ci_sendinblue.sendinblue.sync_plan import SyncPlan, members_digest, plan_sync, raw_value_hashes
 from ci_sendinblue.sendinblue.sync_state import PHONE_KEY, ExportSummary, SyncStateStore
 from ci_sendinblue.text import TEXT
+
+CONFIRMED_ELSEWHERE = "double opt-in confirmed after leaving the segments"
+"""The state's hash of a contact who confirmed its double opt-in after leaving the export's segments: no run
+makes it, so the contact is sent again should it come back."""
 
 
 class ListSyncConfig(dg.Config):
@@ -59,6 +71,14 @@ class DryRunOutcome:
     """Brevo's member count and the state's, before the run."""
     would_reconcile: bool
     """Drift was found and a real run would repair it (the diff above already reads Brevo's members)."""
+    double_opt_in: DoubleOptInPlan | None = None
+    """Exports with double opt-in: whom a real run would ask to confirm instead of importing."""
+
+    @property
+    def adding(self) -> int:
+        """New contacts a real run would import (the ones asked to confirm join the list later)."""
+        held_back = len(self.double_opt_in.held_back) if self.double_opt_in else 0
+        return self.diff.new_count - held_back
 
 
 @dataclass(frozen=True)
@@ -82,11 +102,15 @@ class SyncOutcome:
     """Contacts of this run's imports sent without SMS (``invalid_phones`` counts every member)."""
     nothing_changed: bool = False
     """True when the members digest matched the state's: nothing was loaded, parsed, sent or written."""
+    double_opt_in: DoubleOptInReport | None = None
+    """Exports with double opt-in: confirmation requests sent, contacts confirmed, contacts pending."""
+    held_back: int = 0
+    """New contacts not imported: asked to confirm (double opt-in), now or in an earlier run."""
 
     @property
     def added(self) -> int:
         """New contacts Brevo took (the refused ones are sent again next run)."""
-        return self.diff.new_count - self._refused_among(self.diff.new)
+        return self.diff.new_count - self._refused_among(self.diff.new) - self.held_back
 
     @property
     def updated(self) -> int:
@@ -122,6 +146,8 @@ class ListSync:
         """Reading Brevo's members instead of trusting the state: asked for, or drift found (reconcile_drift)."""
         self.attribute_types: dict[str, str] = {}
         """The mapped attributes' Brevo types, read by the pre-flight (shown in the list's column schema)."""
+        self.resolved_list: ResolvedList | None = None
+        """The list found (or created) by name at the pre-flight, for an export that names its list."""
 
     def require_privacy_terms(self, accepted: bool) -> None:
         if not accepted:
@@ -131,7 +157,9 @@ class ListSync:
             )
 
     def run(self, segments: Mapping[str, pd.DataFrame], writer: ListWriter) -> DryRunOutcome | SyncOutcome:
-        """``segments`` in the export's order (the first one wins a contact held by several)."""
+        """``segments`` in the export's order (the first one wins a contact held by several). From here on
+        ``self.export.list_id`` is the list's ID, resolved from its name when the export gives one."""
+        writer = self._resolve_list(writer)
         members = gather_members(
             segments,
             self.mapping,
@@ -148,12 +176,14 @@ class ListSync:
         ready = writer.check_ready(members.attributes)
         self.attribute_types = ready.attribute_types
         summary = self.store.summary(self.name)
-        before = self._counts(ready.listed, summary)
-        if before.drifted:
+        list_changed = self._on_list_change(summary)
+        pending = self._pending()
+        before = self._counts(ready.listed, summary, pending=len(pending))
+        if before.drifted and not list_changed:
             self._on_drift(before)
         raw_hashes = raw_value_hashes(members)
         digest = members_digest(members, raw_hashes, context=self._digest_context())
-        if self._nothing_changed(summary, digest, len(members.raw)):
+        if pending.empty and self._nothing_changed(summary, digest, len(members.raw)):
             assert summary is not None
             return self._unchanged(members, summary, digest, writer, before)
 
@@ -165,18 +195,36 @@ class ListSync:
         removing = diff.left if self.export.mode == "mirror" else pd.Index([], dtype=object)
         if self.export.mode == "mirror":
             self._brake(len(removing), len(previous), members.members_per_segment)
+        doi = self._plan_double_opt_in(writer, plan, pending, previous, ready.listed)
+        to_import = plan.to_import
+        if doi is not None:
+            to_import = to_import.loc[~to_import[EMAIL].isin(doi.held_back)]
         if self.options.dry_run:
-            self.log.info(
-                f"dry run of {self.name}: would add {diff.new_count:,}, update {diff.changed_count:,}, remove "
-                f"{len(removing):,} ({diff.unchanged_count:,} unchanged); nothing sent"
+            outcome = DryRunOutcome(
+                members,
+                diff,
+                removing,
+                before,
+                would_reconcile=before.drifted and self.reconciling,
+                double_opt_in=doi,
             )
-            return DryRunOutcome(members, diff, removing, before, would_reconcile=before.drifted and self.reconciling)
+            asking = (
+                f"; would ask {len(doi.request):,} to confirm (double opt-in), {doi.still_pending:,} pending, "
+                f"{len(doi.confirmed):,} confirmed"
+                if doi
+                else ""
+            )
+            self.log.info(
+                f"dry run of {self.name}: would add {outcome.adding:,}, update {diff.changed_count:,}, remove "
+                f"{len(removing):,} ({diff.unchanged_count:,} unchanged){asking}; nothing sent"
+            )
+            return outcome
 
         if self.reconciling:
             self.store.replace(self.name, self._reconciled_state(previous, plan), datetime.now(UTC))
         imported = import_isolating_refused(
             writer,
-            plan.to_import,
+            to_import,
             bodies=self._bodies,
             count=self._body_count,
             confirm=lambda rows: self.store.record_confirmed_upserts(
@@ -187,9 +235,14 @@ class ListSync:
             log=self.log,
             mask=self.mask,
         )
+        confirmations = self._request_confirmations(writer, plan, doi, members) if doi is not None else None
         removed = self._remove(writer, removing)
-        facts = {"invalid_phones": len(plan.invalid_phones), "shared_phones": len(plan.shared_phones)}
-        settled = not imported.rejected and not imported.unresolved
+        facts = {
+            "invalid_phones": len(plan.invalid_phones),
+            "shared_phones": len(plan.shared_phones),
+            "list_id": self.export.list_id,
+        }
+        settled = not imported.rejected and not imported.unresolved and not (confirmations and confirmations.pending)
         self.store.record_run(
             self.name, members.members_per_segment, members_digest=digest if settled else None, facts=facts
         )
@@ -210,8 +263,107 @@ class ListSync:
                 reconciled_drift=before.drifted and self.reconciling,
                 duration_seconds=self._elapsed(),
                 invalid_phones_sent=plan.invalid_phones_sent,
+                double_opt_in=confirmations,
+                held_back=len(doi.held_back) if doi is not None else 0,
             )
         )
+
+    def _resolve_list(self, writer: ListWriter) -> ListWriter:
+        """The writer of the export's list: as given, or found (or created) by its name. A dry run creates
+        nothing: a list it would create is reported, and the dry run stops there."""
+        wanted = self.export.list_by_name
+        if wanted is None:
+            return writer
+        resolved = resolve_list(
+            writer.client, wanted, export_name=self.name, may_create=not self.options.dry_run, log=self.log
+        )
+        if resolved is None:
+            raise ExportError(
+                f"dry run: Brevo has no list named {wanted.describe()} yet; a real run creates it "
+                f"(exports.{self.name}.list.create_if_missing) and sends every member. Nothing was created or sent."
+            )
+        self.resolved_list = resolved
+        self.export = self.export.with_list_id(resolved.list_id)
+        self.log.info(f"{self.name}: Brevo list {wanted.describe()} is list {resolved.list_id}")
+        return writer.for_list(resolved.list_id)
+
+    def _on_list_change(self, summary: ExportSummary | None) -> bool:
+        """The state was recorded for another list (the name now resolves to another ID, or list_id was
+        edited): it says nothing of this list, which is then read from Brevo as a reconcile does."""
+        previous = summary.run_facts.get("list_id") if summary else None
+        if previous is None or previous == self.export.list_id:
+            return False
+        self.reconciling = True
+        self.log.warning(
+            f"{self.name}: the sync state was recorded for Brevo list {previous}, this run writes to list "
+            f"{self.export.list_id}: reading that list's members from Brevo (as a reconcile does)"
+        )
+        return True
+
+    def _pending(self) -> pd.DataFrame:
+        """The export's contacts asked to confirm (double opt-in) and not yet seen in its list."""
+        if self.export.double_opt_in is None:
+            return pd.DataFrame({EMAIL: pd.Series([], dtype=object)})
+        return self.store.load_pending(self.name, self.export.list_id)
+
+    def _plan_double_opt_in(
+        self,
+        writer: ListWriter,
+        plan: SyncPlan,
+        pending: pd.DataFrame,
+        previous: pd.DataFrame,
+        listed: Mapping[str, Any],
+    ) -> DoubleOptInPlan | None:
+        settings = self.export.double_opt_in
+        if settings is None:
+            return None
+        if self.reconciling and not self.options.full_refresh:
+            members = pd.Index(previous[EMAIL])  # the list as Brevo holds it, just read
+
+            def held(emails: pd.Series) -> pd.Series:
+                return emails.isin(members)
+        else:
+
+            def held(emails: pd.Series) -> pd.Series:
+                return in_list(writer, emails, list_size=brevo_member_count(listed))
+
+        return plan_double_opt_in(plan.diff.new[EMAIL], pending, held, settings=settings, now=datetime.now(UTC))
+
+    def _request_confirmations(
+        self, writer: ListWriter, plan: SyncPlan, doi: DoubleOptInPlan, members: ExportMembers
+    ) -> DoubleOptInReport:
+        """Mail the confirmation requests, record them as pending, and let the confirmed ones go: those still
+        members were imported with the others; those who left the segments are recorded in the state with a
+        hash no run makes, so they are sent again if they come back (and unlinked in mirror mode)."""
+        assert self.export.double_opt_in is not None
+        list_id = self.export.list_id
+        asked = plan.to_import.loc[plan.to_import[EMAIL].isin(doi.request)]
+        requested_at = datetime.now(UTC)
+        requested, refused = request_confirmations(
+            writer,
+            asked.drop(columns=[ATTRIBUTES_HASH, PHONE_KEY]),
+            settings=self.export.double_opt_in,
+            record=lambda emails: self.store.record_pending(self.name, emails, list_id, requested_at),
+            log=self.log,
+            mask=self.mask,
+        )
+        left = doi.confirmed[~doi.confirmed.isin(members.raw[EMAIL])]
+        if len(left):
+            rows = pd.DataFrame({EMAIL: left.to_numpy(), ATTRIBUTES_HASH: CONFIRMED_ELSEWHERE})
+            self.store.record_confirmed_upserts(self.name, rows, requested_at)
+        self.store.forget_pending(self.name, doi.confirmed)
+        report = DoubleOptInReport(
+            requested=requested,
+            refused=refused,
+            confirmed=len(doi.confirmed),
+            pending=self.store.pending_count(self.name, list_id),
+        )
+        self.log.info(
+            f"{self.name}: double opt-in: {report.requested:,} confirmation(s) requested, {report.confirmed:,} "
+            f"confirmed since the last run, {report.pending:,} pending"
+            + (f", {len(refused):,} refused by Brevo" if refused else "")
+        )
+        return report
 
     def _on_drift(self, before: ListCounts) -> None:
         """Repair in this run (reconcile_drift, the default), or say that the drift check will fail."""
@@ -224,12 +376,15 @@ class ListSync:
                 "does not repair it and its drift check fails"
             )
 
-    def _counts(self, listed: Mapping[str, Any], summary: ExportSummary | None) -> ListCounts:
-        """Brevo's count of the list beside the state's (``summary``), for the drift check."""
-        return ListCounts(brevo_member_count(listed), summary.member_count if summary else 0, self.export.mode)
+    def _counts(self, listed: Mapping[str, Any], summary: ExportSummary | None, *, pending: int = 0) -> ListCounts:
+        """Brevo's count of the list beside the state's (``summary``), for the drift check; ``pending``
+        double opt-in contacts may have joined the list since."""
+        state = summary.member_count if summary else 0
+        return ListCounts(brevo_member_count(listed), state, self.export.mode, pending)
 
     def _counts_now(self, listed: Mapping[str, Any]) -> ListCounts:
-        return self._counts(listed, self.store.summary(self.name))
+        pending = self.store.pending_count(self.name, self.export.list_id) if self.export.double_opt_in else 0
+        return self._counts(listed, self.store.summary(self.name), pending=pending)
 
     def _finish(self, outcome: SyncOutcome) -> SyncOutcome:
         """The run's closing line: what changed, and what the list holds now by Brevo's own count."""

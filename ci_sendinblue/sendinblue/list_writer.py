@@ -70,15 +70,25 @@ class ListWriter:
     def __init__(
         self,
         client: BrevoClient,
-        list_id: int,
+        list_id: int | None,
         *,
         poll: PollPolicy,
         heartbeat: Heartbeat,
     ) -> None:
         self.client = client
-        self.list_id = list_id
+        self._list_id = list_id
         self._poll = poll
         self.heartbeat = heartbeat
+
+    @property
+    def list_id(self) -> int:
+        if self._list_id is None:
+            raise RuntimeError("this writer's list is named by name and not resolved yet: use for_list(list_id)")
+        return self._list_id
+
+    def for_list(self, list_id: int) -> ListWriter:
+        """The same client and waits, for the list an export named by name once a run resolved it."""
+        return ListWriter(self.client, list_id, poll=self._poll, heartbeat=self.heartbeat)
 
     def check_ready(self, attributes: Iterable[str]) -> ListReadiness:
         """Fail before sending anything when the list or a mapped attribute does not exist."""
