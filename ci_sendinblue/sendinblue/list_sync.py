@@ -32,7 +32,7 @@ from ci_sendinblue.sendinblue.double_opt_in import (
     request_confirmations,
 )
 from ci_sendinblue.sendinblue.drift import ListCounts, brevo_member_count
-from ci_sendinblue.sendinblue.errors import ExportError, PrivacyTermsNotAccepted, TooManyProfiles
+from ci_sendinblue.sendinblue.errors import PrivacyTermsNotAccepted, TooManyProfiles
 from ci_sendinblue.sendinblue.imports import ImportBody, count_import_bodies, import_bodies
 from ci_sendinblue.sendinblue.isolation import ImportReport, import_isolating_refused
 from ci_sendinblue.sendinblue.list_names import ResolvedList, resolve_list
@@ -159,7 +159,7 @@ class ListSync:
     def run(self, segments: Mapping[str, pd.DataFrame], writer: ListWriter) -> DryRunOutcome | SyncOutcome:
         """``segments`` in the export's order (the first one wins a contact held by several). From here on
         ``self.export.list_id`` is the list's ID, resolved from its name when the export gives one."""
-        writer = self._resolve_list(writer)
+        resolved = self._resolve_list(writer)
         members = gather_members(
             segments,
             self.mapping,
@@ -173,6 +173,9 @@ class ListSync:
                 members=len(members.raw),
                 cap=self.export.max_profiles,
             )
+        if resolved is None:
+            return self._dry_run_of_a_list_to_create(members, writer)
+        writer = resolved
         ready = writer.check_ready(members.attributes)
         self.attribute_types = ready.attribute_types
         summary = self.store.summary(self.name)
@@ -268,9 +271,9 @@ class ListSync:
             )
         )
 
-    def _resolve_list(self, writer: ListWriter) -> ListWriter:
-        """The writer of the export's list: as given, or found (or created) by its name. A dry run creates
-        nothing: a list it would create is reported, and the dry run stops there."""
+    def _resolve_list(self, writer: ListWriter) -> ListWriter | None:
+        """The writer of the export's list: as given, or found (or created) by its name; None in a dry run
+        when a real run would create the list (a dry run creates nothing)."""
         wanted = self.export.list_by_name
         if wanted is None:
             return writer
@@ -278,14 +281,38 @@ class ListSync:
             writer.client, wanted, export_name=self.name, may_create=not self.options.dry_run, log=self.log
         )
         if resolved is None:
-            raise ExportError(
-                f"dry run: Brevo has no list named {wanted.describe()} yet; a real run creates it "
-                f"(exports.{self.name}.list.create_if_missing) and sends every member. Nothing was created or sent."
-            )
+            return None
         self.resolved_list = resolved
         self.export = self.export.with_list_id(resolved.list_id)
         self.log.info(f"{self.name}: Brevo list {wanted.describe()} is list {resolved.list_id}")
         return writer.for_list(resolved.list_id)
+
+    def _dry_run_of_a_list_to_create(self, members: ExportMembers, writer: ListWriter) -> DryRunOutcome:
+        """A dry run of an export whose list a real run would create: every member would be new (and, with
+        double opt-in, asked to confirm)."""
+        assert self.export.list_by_name is not None
+        writer.check_attributes(members.attributes)
+        empty = pd.DataFrame({c: pd.Series([], dtype=object) for c in (EMAIL, ATTRIBUTES_HASH, PHONE_KEY)})
+        diff = plan_sync(members, raw_value_hashes(members), empty).diff
+        new = diff.new[EMAIL]
+        doi = None
+        if self.export.double_opt_in is not None:
+            doi = DoubleOptInPlan(request=new, held_back=new, confirmed=new.iloc[:0], still_pending=0)
+        outcome = DryRunOutcome(
+            members,
+            diff,
+            pd.Index([], dtype=object),
+            ListCounts(0, 0, self.export.mode),
+            would_reconcile=False,
+            double_opt_in=doi,
+        )
+        self.log.info(
+            f"dry run of {self.name}: would create Brevo list {self.export.list_by_name.describe()}, add "
+            f"{outcome.adding:,}"
+            + (f" and ask {len(new):,} to confirm (double opt-in)" if doi else "")
+            + "; nothing created or sent"
+        )
+        return outcome
 
     def _on_list_change(self, summary: ExportSummary | None) -> bool:
         """The state was recorded for another list (the name now resolves to another ID, or list_id was

@@ -93,6 +93,10 @@ class ListWriter:
     def check_ready(self, attributes: Iterable[str]) -> ListReadiness:
         """Fail before sending anything when the list or a mapped attribute does not exist."""
         found = self.client.get_list(self.list_id)
+        return ListReadiness(found, self.check_attributes(attributes))
+
+    def check_attributes(self, attributes: Iterable[str]) -> dict[str, str]:
+        """Each mapped attribute's Brevo type; fails when one does not exist in the account."""
         account = {str(a.get("name", "")).upper(): str(a.get("type") or "text") for a in self.client.attributes()}
         missing = sorted(a for a in attributes if a.upper() not in account)
         if missing:
@@ -101,7 +105,7 @@ class ListWriter:
                 f"(it has {', '.join(sorted(account)) or 'none'}): create them in Brevo (Contacts > Settings > "
                 "Contact attributes) or change the export's mapping."
             )
-        return ListReadiness(found, {a: account[a.upper()] for a in attributes})
+        return {a: account[a.upper()] for a in attributes}
 
     def import_all(self, bodies: Iterable[ImportBody], *, total: int, label: str = "import") -> list[ImportOutcome]:
         """Start every import, then wait for each; the caller decides what a failed process means.

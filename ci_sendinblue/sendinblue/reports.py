@@ -99,7 +99,9 @@ def dry_run_metadata(name: str, export: ExportSettings, outcome: DryRunOutcome, 
             else {}
         ),
         "summary": dg.MetadataValue.md(
-            f"**{name}** → Brevo list {export.list_id}, **dry run: nothing was sent**. A real run would add "
+            f"**{name}** → {export.list_label}, **dry run: nothing was sent**. A real run would "
+            + ("create the list, " if export.list_id is None else "")
+            + f"add "
             f"{outcome.adding:,}, update {diff.changed_count:,} and remove {removing:,} contacts "
             f"({diff.unchanged_count:,} unchanged){asking}."
             + (
