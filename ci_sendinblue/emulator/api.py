@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -22,12 +23,13 @@ from .errors import ApiError, invalid, missing
 from .faults import FaultRule
 from .imports import ImportRequest, parse_import
 from .runtime import Runtime
-from .state import AccountState, format_time
+from .state import AccountState, ContactList, format_time
 
 T = TypeVar("T")
 
 MAX_LISTS_PAGE = 50
 MAX_CONTACTS_PAGE = 500
+MAX_ACCOUNT_CONTACTS_PAGE = 1000
 MAX_IDENTIFIERS = 150
 
 
@@ -130,10 +132,7 @@ async def get_lists(call: ApiCall) -> Response:
     limit = call.query_int("limit", 10, MAX_LISTS_PAGE)
     offset = call.query_int("offset", 0)
     lists = sorted(call.account.lists.values(), key=lambda x: x.id, reverse=call.query_sort() == "desc")
-    page = [
-        {"id": x.id, "name": x.name, "folderId": x.folder_id, **call.account.list_counts(x.id)}
-        for x in _page(lists, offset, limit)
-    ]
+    page = [_list_summary(call, x) for x in _page(lists, offset, limit)]
     return JSONResponse({"lists": page, "count": len(lists)})
 
 
@@ -148,6 +147,39 @@ async def create_list(call: ApiCall) -> Response:
         raise invalid("name must be a non-empty string and folderId an integer")
     created = call.account.create_list(name, folder_id)
     return JSONResponse({"id": created.id}, status_code=201)
+
+
+def _list_summary(call: ApiCall, found: ContactList) -> dict[str, Any]:
+    return {"id": found.id, "name": found.name, "folderId": found.folder_id, **call.account.list_counts(found.id)}
+
+
+# -- folders -------------------------------------------------------------------------------------------------
+async def get_folders(call: ApiCall) -> Response:
+    limit = call.query_int("limit", 10, MAX_LISTS_PAGE)
+    offset = call.query_int("offset", 0)
+    folders = sorted(call.account.folders.values(), key=lambda x: x.id, reverse=call.query_sort() == "desc")
+    page = [{"id": x.id, "name": x.name, **call.account.folder_counts(x.id)} for x in _page(folders, offset, limit)]
+    return JSONResponse({"folders": page, "count": len(folders)})
+
+
+async def create_folder(call: ApiCall) -> Response:
+    body = await _object_body(call)
+    name = body.get("name")
+    if name is None:
+        raise missing("name is required")
+    if not isinstance(name, str) or not name.strip():
+        raise invalid("name must be a non-empty string")
+    return JSONResponse({"id": call.account.create_folder(name).id}, status_code=201)
+
+
+async def get_folder_lists(call: ApiCall) -> Response:
+    folder_lists = call.account.folder_lists(call.path_int("folderId"))
+    limit = call.query_int("limit", 10, MAX_LISTS_PAGE)
+    offset = call.query_int("offset", 0)
+    if call.query_sort() == "desc":
+        folder_lists.reverse()
+    page = [_list_summary(call, x) for x in _page(folder_lists, offset, limit)]
+    return JSONResponse({"lists": page, "count": len(folder_lists)})
 
 
 async def get_list(call: ApiCall) -> Response:
@@ -166,16 +198,20 @@ async def get_list(call: ApiCall) -> Response:
 
 # -- attributes and contacts ---------------------------------------------------------------------------------
 async def get_attributes(call: ApiCall) -> Response:
-    attributes = [{"name": name, "category": "normal", "type": "text"} for name in call.account.attributes]
-    return JSONResponse({"attributes": attributes})
+    return JSONResponse({"attributes": [attribute.describe() for attribute in call.account.attributes]})
 
 
-def _parse_since(raw: str) -> datetime:
+def _parse_since(raw: str, name: str = "modifiedSince") -> datetime:
     try:
         moment = datetime.fromisoformat(raw.replace(" ", "+"))  # a raw '+' in a query string reads as ' '
     except ValueError:
-        raise invalid("modifiedSince must be a UTC date-time (YYYY-MM-DDTHH:mm:ss.SSSZ)") from None
+        raise invalid(f"{name} must be a UTC date-time (YYYY-MM-DDTHH:mm:ss.SSSZ)") from None
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _query_since(call: ApiCall, name: str) -> datetime | None:
+    raw = call.request.query_params.get(name)
+    return _parse_since(raw, name) if raw else None
 
 
 async def get_contacts_from_list(call: ApiCall) -> Response:
@@ -265,6 +301,22 @@ async def remove_contacts_from_list(call: ApiCall) -> Response:
     return JSONResponse({"contacts": {"success": success, "failure": failure}}, status_code=201)
 
 
+def _optional_bool(body: dict[str, Any], name: str) -> bool | None:
+    value = body.get(name)
+    if value is not None and not isinstance(value, bool):
+        raise invalid(f"{name} must be a boolean")
+    return value
+
+
+def _optional_ids(body: dict[str, Any], name: str) -> list[int]:
+    value = body.get(name)
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in value):
+        raise invalid(f"{name} must be an array of integers")
+    return value
+
+
 async def create_contact(call: ApiCall) -> Response:
     body = await _object_body(call)
     email = body.get("email")
@@ -280,12 +332,98 @@ async def create_contact(call: ApiCall) -> Response:
         attributes,
         list_ids,
         update_enabled=update_enabled is True,
-        email_blacklisted=body.get("emailBlacklisted"),
-        sms_blacklisted=body.get("smsBlacklisted"),
+        email_blacklisted=_optional_bool(body, "emailBlacklisted"),
+        sms_blacklisted=_optional_bool(body, "smsBlacklisted"),
     )
     if created is None:
         return Response(status_code=204)
     return JSONResponse({"id": created.id}, status_code=201)
+
+
+def _required(body: dict[str, Any], name: str) -> Any:
+    if body.get(name) is None:
+        raise missing(f"{name} is required")
+    return body[name]
+
+
+def _is_url(value: object) -> bool:
+    if not isinstance(value, str):
+        return False
+    parts = urlsplit(value)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+async def create_doi_contact(call: ApiCall) -> Response:
+    body = await _object_body(call)
+    email = _required(body, "email")
+    _required(body, "includeListIds")
+    template_id = _required(body, "templateId")
+    redirection_url = _required(body, "redirectionUrl")
+    attributes = body.get("attributes") or {}
+    if not isinstance(email, str):
+        raise invalid("email must be a string")
+    if not isinstance(attributes, dict):
+        raise invalid("attributes must be an object")
+    if not isinstance(template_id, int) or isinstance(template_id, bool):
+        raise invalid("templateId must be an integer")
+    if not _is_url(redirection_url):
+        raise invalid("redirectionUrl must be an http(s) URL")
+    include = _optional_ids(body, "includeListIds")
+    if not include:
+        raise invalid("includeListIds must hold at least one list ID")
+    created = call.account.request_doi(
+        email, attributes, include, _optional_ids(body, "excludeListIds"), template_id, redirection_url
+    )
+    return Response(status_code=201 if created else 204)
+
+
+async def get_contacts(call: ApiCall) -> Response:
+    limit = call.query_int("limit", 50, MAX_ACCOUNT_CONTACTS_PAGE)
+    offset = call.query_int("offset", 0)
+    newest_first = call.query_sort() == "desc"
+    for unsupported in ("segmentId", "listIds", "filter"):
+        if unsupported in call.request.query_params:
+            raise invalid(f"{unsupported} is not supported by the emulator")
+    count, page = call.account.contacts_page(
+        offset, limit, newest_first, _query_since(call, "modifiedSince"), _query_since(call, "createdSince")
+    )
+    return JSONResponse({"contacts": [contact_details(call.account, c) for c in page], "count": count})
+
+
+def _contact(call: ApiCall, by_phone: bool = False) -> Contact:
+    """The contact the path's ``identifier`` (and the ``identifierType`` query) names."""
+    identifier_type = call.request.query_params.get("identifierType")
+    return call.account.find_contact(call.params["identifier"], identifier_type, by_phone=by_phone)
+
+
+async def get_contact_info(call: ApiCall) -> Response:
+    contact = _contact(call, by_phone=True)
+    # Campaign statistics: the emulator sends no campaigns, so every event list is empty.
+    return JSONResponse({**contact_details(call.account, contact), "statistics": {}})
+
+
+async def update_contact(call: ApiCall) -> Response:
+    contact = _contact(call)
+    body = await _object_body(call)
+    attributes = body.get("attributes") or {}
+    if not isinstance(attributes, dict):
+        raise invalid("attributes must be an object")
+    if "ext_id" in body:
+        raise invalid("ext_id is not supported by the emulator")
+    call.account.update_contact(
+        contact,
+        attributes,
+        list_ids=_optional_ids(body, "listIds"),
+        unlink_list_ids=_optional_ids(body, "unlinkListIds"),
+        email_blacklisted=_optional_bool(body, "emailBlacklisted"),
+        sms_blacklisted=_optional_bool(body, "smsBlacklisted"),
+    )
+    return Response(status_code=204)
+
+
+async def delete_contact(call: ApiCall) -> Response:
+    call.account.delete_contact(_contact(call))
+    return Response(status_code=204)
 
 
 # -- processes -----------------------------------------------------------------------------------------------
@@ -307,12 +445,20 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", "/contacts/lists", get_lists),
     ("POST", "/contacts/lists", create_list),
     ("GET", "/contacts/lists/{listId}", get_list),
+    ("GET", "/contacts/folders", get_folders),
+    ("POST", "/contacts/folders", create_folder),
+    ("GET", "/contacts/folders/{folderId}/lists", get_folder_lists),
     ("GET", "/contacts/attributes", get_attributes),
     ("GET", "/contacts/lists/{listId}/contacts", get_contacts_from_list),
     ("POST", "/contacts/lists/{listId}/contacts/add", add_contacts_to_list),
     ("POST", "/contacts/lists/{listId}/contacts/remove", remove_contacts_from_list),
     ("POST", "/contacts/import", import_contacts),
+    ("GET", "/contacts", get_contacts),
     ("POST", "/contacts", create_contact),
+    ("POST", "/contacts/doubleOptinConfirmation", create_doi_contact),
+    ("GET", "/contacts/{identifier}", get_contact_info),
+    ("PUT", "/contacts/{identifier}", update_contact),
+    ("DELETE", "/contacts/{identifier}", delete_contact),
     ("GET", "/processes/{processId}", get_process),
 ]
 
@@ -333,11 +479,19 @@ class Resolved:
     params: dict[str, str]
 
 
+_LITERAL = {template for _, template, _ in ROUTES if "{" not in template}
+
+
 def resolve(method: str, path: str) -> Resolved:
-    """Find the route for ``method path`` (path without ``/v3``)."""
+    """Find the route for ``method path`` (path without ``/v3``).
+
+    A fixed path (``/contacts/import``) is never read as a parameter (``/contacts/{identifier}``).
+    """
     template: str | None = None
     params: dict[str, str] = {}
     for route_method, route_template, pattern, handler in _COMPILED:
+        if path in _LITERAL and route_template != path:
+            continue
         found = pattern.match(path)
         if found is None:
             continue

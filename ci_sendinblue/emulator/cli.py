@@ -10,6 +10,7 @@ import argparse
 import json
 from pathlib import Path
 
+from .attributes import parse_spec
 from .faults import parse_rules
 from .server import serve
 from .settings import DEFAULT_ATTRIBUTES, MAX_IMPORT_BODY_BYTES, EmulatorSettings
@@ -22,6 +23,29 @@ def _list_spec(raw: str) -> tuple[int, str]:
     return int(list_id), name
 
 
+def _attribute_specs(raw: str) -> tuple[str, ...]:
+    """``--attributes`` items, each checked now; plain names upper-cased (as the account spells them)."""
+    specs = []
+    for item in (part.strip() for part in raw.split(",")):
+        if not item:
+            continue
+        try:
+            parse_spec(item)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+        specs.append(item if ":" in item or "/" in item else item.upper())
+    return tuple(specs)
+
+
+_ATTRIBUTES_HELP = (
+    "comma-separated contact attributes of the account (default FIRSTNAME,LASTNAME,SMS). Each is NAME (normal "
+    "text) | NAME:TYPE with TYPE text, float, date or boolean | NAME:category(1=Gold|2=Silver) | "
+    "NAME:multiple-choice(Sport|Music|Travel) | CATEGORY/NAME:TYPE for a transactional, calculated or global "
+    "attribute, e.g. transactional/ORDER_ID:id, calculated/TOTAL:float, global/X:text. Quote the value in a "
+    "shell: | and ( ) are special there"
+)
+
+
 def build_parser(prog: str = "python -m ci_sendinblue.emulator") -> argparse.ArgumentParser:
     """The emulator's flags."""
     parser = argparse.ArgumentParser(prog=prog, description="Local emulator of Brevo's API v3.")
@@ -30,8 +54,9 @@ def build_parser(prog: str = "python -m ci_sendinblue.emulator") -> argparse.Arg
     parser.add_argument("--api-key", default="test-key", help="the only accepted api-key header value")
     parser.add_argument(
         "--attributes",
-        default=",".join(DEFAULT_ATTRIBUTES),
-        help="comma-separated contact attributes of the account (default FIRSTNAME,LASTNAME,SMS)",
+        type=_attribute_specs,
+        default=DEFAULT_ATTRIBUTES,
+        help=_ATTRIBUTES_HELP.replace("%", "%%"),
     )
     parser.add_argument(
         "--list",
@@ -68,7 +93,7 @@ def settings_from_args(args: argparse.Namespace) -> EmulatorSettings:
         api_key=args.api_key,
         host=args.host,
         port=args.port,
-        attributes=tuple(name.strip().upper() for name in args.attributes.split(",") if name.strip()),
+        attributes=tuple(args.attributes),
         lists=dict(args.lists),
         process_delay=args.process_delay,
         contacts_rate=args.contacts_rate or None,

@@ -3,9 +3,13 @@
 A Brevo account holds millions of contacts and one import adds up to a million. One Python object per
 contact cost a constructor call each and, worse, made the cyclic garbage collector walk every contact again
 and again as the account grew. So ``ContactTable`` keeps one list per field, indexed by ``id - 1`` (ids are
-handed out from 1 in creation order, as Brevo does, and contacts only go away all at once, with a reset),
-the blacklists as sets of ids, and an email → id index; a bulk import appends to the columns in C. A
-``Contact`` is a view of one row, made when asked for, that reads and writes the table.
+handed out from 1 in creation order, as Brevo does), the blacklists as sets of ids, and an email → id index;
+a bulk import appends to the columns in C. A ``Contact`` is a view of one row, made when asked for, that
+reads and writes the table.
+
+Rows are never removed, so ``id - 1`` stays an index: a deleted contact (``DELETE /contacts/{identifier}``)
+leaves a tombstone, its id in ``deleted`` and its email out of the index, so the same address imported
+later is a new contact with a new id, as on Brevo.
 """
 
 from __future__ import annotations
@@ -31,13 +35,23 @@ class ContactTable:
         self.modified_at: list[datetime] = []
         self.email_blacklisted: set[int] = set()
         self.sms_blacklisted: set[int] = set()
+        self.deleted: set[int] = set()
 
     def __len__(self) -> int:
-        return len(self.emails)
+        """How many contacts the account holds (deleted ones not counted)."""
+        return len(self.emails) - len(self.deleted)
 
     def __iter__(self) -> Iterator[Contact]:
-        """Every contact, in creation order."""
-        return map(Contact, repeat(self), range(1, len(self.emails) + 1))
+        """Every contact, in creation order (deleted ones left out)."""
+        return map(Contact, repeat(self), self.live_ids())
+
+    def live_ids(self) -> list[int]:
+        """The ids of the contacts not deleted, ascending."""
+        every = range(1, len(self.emails) + 1)
+        if not self.deleted:
+            return list(every)
+        deleted = self.deleted
+        return [i for i in every if i not in deleted]
 
     def get(self, email: str) -> Contact | None:
         """The contact keyed by ``email`` (already lower-cased), if any."""
@@ -46,7 +60,9 @@ class ContactTable:
 
     def by_id(self, contact_id: int) -> Contact | None:
         """The contact with id ``contact_id`` (JSON ``true`` counts as 1, as Python has it), if any."""
-        return Contact(self, int(contact_id)) if 1 <= contact_id <= len(self.emails) else None
+        if not 1 <= contact_id <= len(self.emails) or contact_id in self.deleted:
+            return None
+        return Contact(self, int(contact_id))
 
     def views(self, contact_ids: Iterable[int]) -> list[Contact]:
         """Views of the contacts with these (existing) ids, in the order given."""
@@ -69,6 +85,20 @@ class ContactTable:
         self.created_at.extend(repeat(moment, len(emails)))
         self.modified_at.extend(repeat(moment, len(emails)))
         return new_ids
+
+    def delete(self, contact_id: int) -> None:
+        """Forget a contact: its email, attributes and opt-outs; its row stays as a tombstone."""
+        del self.ids[self.emails[contact_id - 1]]
+        self.attributes[contact_id - 1] = {}
+        self.email_blacklisted.discard(contact_id)
+        self.sms_blacklisted.discard(contact_id)
+        self.deleted.add(contact_id)
+
+    def rename(self, contact_id: int, email: str) -> None:
+        """Give a contact another (lower-cased, unused) email."""
+        del self.ids[self.emails[contact_id - 1]]
+        self.emails[contact_id - 1] = email
+        self.ids[email] = contact_id
 
     def touch_many(self, contact_ids: Iterable[int], moment: datetime) -> None:
         """Record a modification of these contacts made at ``moment``."""

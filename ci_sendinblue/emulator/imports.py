@@ -56,6 +56,8 @@ class ImportRequest:
     empty_attributes: bool = False
     email_blacklist: bool = False
     sms_blacklist: bool = False
+    from_text: bool = False
+    """The rows come from a CSV ``fileBody``: every value is text, read as its attribute's type."""
 
     def rows(self) -> ImportRows:
         """Check every email and fold repeated ones (see the module docstring for the counting rules)."""
@@ -95,7 +97,7 @@ def _new_list(body: Mapping[str, Any]) -> tuple[str, int] | None:
         return None
     if not isinstance(raw, dict) or not isinstance(raw.get("listName"), str) or not raw["listName"]:
         raise invalid("newList.listName must be a non-empty string")
-    folder_id = raw.get("folderId", 1)
+    folder_id = raw.get("folderId", 1)  # Brevo makes it mandatory; the emulator defaults to the first folder
     if not isinstance(folder_id, int):
         raise invalid("newList.folderId must be an integer")
     return raw["listName"], folder_id
@@ -155,7 +157,8 @@ def parse_import(body: object) -> ImportRequest:
         raise invalid("Request body must be a JSON object")
     if "fileUrl" in body and "fileBody" not in body and "jsonBody" not in body:
         raise invalid("fileUrl is not supported by the emulator: send fileBody or jsonBody")
-    if "jsonBody" in body:
+    from_text = "jsonBody" not in body
+    if not from_text:
         emails, attributes = _json_rows(body["jsonBody"])
     elif "fileBody" in body:
         emails, attributes = _csv_rows(body["fileBody"])
@@ -176,4 +179,5 @@ def parse_import(body: object) -> ImportRequest:
         empty_attributes=_bool_option(body, "emptyContactsAttributes", False),
         email_blacklist=_bool_option(body, "emailBlacklist", False),
         sms_blacklist=_bool_option(body, "smsBlacklist", False),
+        from_text=from_text,
     )

@@ -17,6 +17,7 @@ from starlette.routing import Route
 from .api import contact_details
 from .errors import ApiError
 from .runtime import KEEP, Runtime
+from .state import format_time
 
 _LOOPBACK = {"127.0.0.1", "::1", "localhost", "testclient"}
 
@@ -60,10 +61,19 @@ async def list_members(request: Request) -> Response:
 
 
 async def create_list(request: Request) -> Response:
-    """Create a list with a chosen id: ``{"id": 12, "name": "Newsletter", "folderId": 1}``."""
+    """Create a list with a chosen id: ``{"id": 12, "name": "Newsletter", "folderId": 1}`` (the folder must
+    exist: folder 1, "Your first folder", always does)."""
     runtime = _runtime(request)
     body = await _body(request)
     created = runtime.account.create_list(str(body["name"]), int(body.get("folderId", 1)), int(body["id"]))
+    return JSONResponse({"id": created.id}, status_code=201)
+
+
+async def create_folder(request: Request) -> Response:
+    """Create a folder with a chosen id: ``{"id": 2, "name": "Marketing"}``."""
+    runtime = _runtime(request)
+    body = await _body(request)
+    created = runtime.account.create_folder(str(body["name"]), int(body["id"]))
     return JSONResponse({"id": created.id}, status_code=201)
 
 
@@ -72,6 +82,51 @@ async def contacts(request: Request) -> Response:
     runtime = _runtime(request)
     account = runtime.account
     return JSONResponse([contact_details(account, c) for c in account.contacts])
+
+
+async def blocklist(request: Request) -> Response:
+    """Opt contacts out as the person would (unsubscribe link) or the account owner (Brevo's app):
+    ``{"emails": [...], "channel": "email" | "sms"}`` (channel defaults to email). Unknown addresses become
+    contacts that are opted out. Answers ``{"blocklisted": [emails as stored]}``."""
+    runtime = _runtime(request)
+    body = await _body(request)
+    emails = body["emails"]
+    if not isinstance(emails, list) or not all(isinstance(e, str) for e in emails):
+        raise ValueError("emails must be an array of strings")
+    return JSONResponse({"blocklisted": runtime.account.blocklist(emails, str(body.get("channel", "email")))})
+
+
+async def doi_requests(request: Request) -> Response:
+    """Double opt-in requests awaiting confirmation, oldest first: ``[{"email", "templateId",
+    "includeListIds", "excludeListIds", "redirectionUrl", "attributes", "requested_at"}]``."""
+    runtime = _runtime(request)
+    return JSONResponse(
+        [
+            {
+                "email": r.email,
+                "templateId": r.template_id,
+                "includeListIds": r.include_list_ids,
+                "excludeListIds": r.exclude_list_ids,
+                "redirectionUrl": r.redirection_url,
+                "attributes": r.attributes,
+                "requested_at": format_time(r.requested_at),
+            }
+            for r in runtime.account.pending_doi.values()
+        ]
+    )
+
+
+async def confirm_doi(request: Request) -> Response:
+    """The people click their confirmation links: ``{"emails": [...]}`` or ``{"all": true}``; answers
+    ``{"confirmed": [emails]}`` (addresses with no pending request are left out)."""
+    runtime = _runtime(request)
+    body = await _body(request)
+    if body.get("all") is True:
+        return JSONResponse({"confirmed": runtime.account.confirm_doi()})
+    emails = body["emails"]
+    if not isinstance(emails, list) or not all(isinstance(e, str) for e in emails):
+        raise ValueError('emails must be an array of strings (or send {"all": true})')
+    return JSONResponse({"confirmed": runtime.account.confirm_doi(emails)})
 
 
 async def request_counts(request: Request) -> Response:
@@ -98,7 +153,8 @@ async def complete_processes(request: Request) -> Response:
 
 async def reset(request: Request) -> Response:
     """Clear contacts, processes, counters, rate windows and faults; body keys optionally reconfigure:
-    ``lists`` ({"12": "Newsletter"}), ``attributes``, ``process_delay``, ``contacts_rate``,
+    ``lists`` ({"12": "Newsletter"}), ``attributes`` (names, compact specs such as "SCORE:float", or objects
+    {"name", "category", "type", "enumeration", "multiCategoryOptions"}), ``process_delay``, ``contacts_rate``,
     ``hourly_budget`` (null disables) and ``faults``."""
     runtime = _runtime(request)
     body = await _body(request)
@@ -125,7 +181,11 @@ async def faults(request: Request) -> Response:
 ROUTES = [
     Route("/lists/{list_id:int}/members", _guard(list_members), methods=["GET"]),
     Route("/lists", _guard(create_list), methods=["POST"]),
+    Route("/folders", _guard(create_folder), methods=["POST"]),
     Route("/contacts", _guard(contacts), methods=["GET"]),
+    Route("/contacts/blocklist", _guard(blocklist), methods=["POST"]),
+    Route("/doi", _guard(doi_requests), methods=["GET"]),
+    Route("/doi/confirm", _guard(confirm_doi), methods=["POST"]),
     Route("/requests", _guard(request_counts), methods=["GET"]),
     Route("/processes", _guard(processes), methods=["GET"]),
     Route("/processes/complete", _guard(complete_processes), methods=["POST"]),

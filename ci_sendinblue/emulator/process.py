@@ -23,6 +23,7 @@ from typing import IO, Any, Self
 
 import httpx
 
+from .attributes import Attribute, AttributeSpec, to_cli_spec
 from .server import READY_PREFIX
 
 _READY = re.compile(re.escape(READY_PREFIX) + r"(?P<url>http://\S+/v3)")
@@ -42,7 +43,9 @@ class EmulatorProcess:
     """``with EmulatorProcess(lists={12: "Newsletter"}) as emu:`` then point a client at ``emu.api_url``.
 
     ``contacts_rate``/``hourly_budget`` of ``None`` disable those limits. ``faults`` is a list of rule dicts
-    (see ``faults.FaultRule``).
+    (see ``faults.FaultRule``). ``attributes`` (here and in ``reset``) takes plain names, compact specs such as
+    ``"LIFETIME_VALUE:float"`` or JSON objects ``{"name", "category", "type", "enumeration",
+    "multiCategoryOptions"}`` (see ``attributes``).
     """
 
     def __init__(
@@ -50,7 +53,7 @@ class EmulatorProcess:
         *,
         api_key: str = "test-key",
         lists: Mapping[int, str] | None = None,
-        attributes: Sequence[str] | None = None,
+        attributes: Sequence[AttributeSpec] | None = None,
         process_delay: float = 0.2,
         contacts_rate: int | None = 10,
         hourly_budget: int | None = 100,
@@ -65,7 +68,7 @@ class EmulatorProcess:
         args += ["--process-delay", str(process_delay)]
         args += ["--contacts-rate", str(contacts_rate or 0), "--hourly-budget", str(hourly_budget or 0)]
         if attributes is not None:
-            args += ["--attributes", ",".join(attributes)]
+            args += ["--attributes", ",".join(map(to_cli_spec, attributes))]
         for list_id, name in (lists or {}).items():
             args += ["--list", f"{list_id}={name}"]
         self._faults = list(faults or [])
@@ -180,6 +183,22 @@ class EmulatorProcess:
         """Every contact, as Brevo's contact details."""
         return self._call("GET", "/contacts")
 
+    def blocklist(self, emails: Sequence[str], channel: str = "email") -> list[str]:
+        """Opt these addresses out of ``channel`` (``email`` or ``sms``) as the person would; unknown ones
+        become opted-out contacts. Returns the emails as stored."""
+        return self._call("POST", "/contacts/blocklist", {"emails": list(emails), "channel": channel})["blocklisted"]
+
+    def doi_requests(self) -> list[dict[str, Any]]:
+        """Double opt-in requests awaiting confirmation (``email``, ``templateId``, ``includeListIds``,
+        ``excludeListIds``, ``redirectionUrl``, ``attributes``, ``requested_at``)."""
+        return self._call("GET", "/doi")
+
+    def confirm_doi(self, emails: Sequence[str] | None = None) -> list[str]:
+        """Confirm these pending double opt-ins (every one when ``emails`` is None), as if each person
+        clicked the link; returns the confirmed emails."""
+        payload = {"all": True} if emails is None else {"emails": list(emails)}
+        return self._call("POST", "/doi/confirm", payload)["confirmed"]
+
     def request_counts(self) -> dict[str, int]:
         """Brevo requests received so far, e.g. ``{"POST /contacts/import": 3}``."""
         return self._call("GET", "/requests")
@@ -196,6 +215,10 @@ class EmulatorProcess:
         """Create a list with a chosen id."""
         self._call("POST", "/lists", {"id": list_id, "name": name, "folderId": folder_id})
 
+    def create_folder(self, folder_id: int, name: str) -> None:
+        """Create a folder of lists with a chosen id (folder 1, "Your first folder", always exists)."""
+        self._call("POST", "/folders", {"id": folder_id, "name": name})
+
     def set_faults(self, rules: Sequence[Mapping[str, Any]]) -> None:
         """Replace the fault schedule."""
         self._call("PUT", "/faults", list(rules))
@@ -207,7 +230,7 @@ class EmulatorProcess:
     def reset(
         self,
         lists: Mapping[int, str] | None = None,
-        attributes: Sequence[str] | None = None,
+        attributes: Sequence[AttributeSpec] | None = None,
         **options: Any,
     ) -> None:
         """Clear contacts, processes, counters and faults; optionally replace lists/attributes.
@@ -218,5 +241,5 @@ class EmulatorProcess:
         if lists is not None:
             payload["lists"] = {str(k): v for k, v in lists.items()}
         if attributes is not None:
-            payload["attributes"] = list(attributes)
+            payload["attributes"] = [a.describe() if isinstance(a, Attribute) else a for a in attributes]
         self._call("POST", "/reset", payload)

@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from .attributes import AttributeSpec
 from .faults import FaultSchedule
 from .ratelimit import Clock, RateLimits
 from .settings import EmulatorSettings
@@ -37,7 +38,7 @@ class Runtime:
     def reset(
         self,
         lists: Mapping[int, str] | None = None,
-        attributes: Sequence[str] | None = None,
+        attributes: Sequence[AttributeSpec] | None = None,
         process_delay: float | None = None,
         contacts_rate: int | Keep | None = KEEP,
         hourly_budget: int | Keep | None = KEEP,

@@ -21,8 +21,12 @@ TARGET = Path(__file__).with_name("brevo-openapi-v3-subset.yml")
 
 OPERATIONS: dict[str, list[str]] = {
     "/account": ["get"],
-    "/contacts": ["post"],
+    "/contacts": ["get", "post"],
+    "/contacts/{identifier}": ["get", "put", "delete"],
     "/contacts/attributes": ["get"],
+    "/contacts/doubleOptinConfirmation": ["post"],
+    "/contacts/folders": ["get", "post"],
+    "/contacts/folders/{folderId}/lists": ["get"],
     "/contacts/import": ["post"],
     "/contacts/lists": ["get", "post"],
     "/contacts/lists/{listId}": ["get"],

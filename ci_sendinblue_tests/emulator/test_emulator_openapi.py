@@ -10,7 +10,7 @@ import yaml
 from openapi_spec_validator import validate
 from starlette.testclient import TestClient
 
-from .helpers import complete, import_json
+from .helpers import MakeClient, complete, import_json
 from .openapi_check import SUBSET, assert_conforms
 
 
@@ -53,6 +53,21 @@ def test_get_unknown_list_404_conforms(client: TestClient) -> None:
 
 
 def test_get_attributes_conforms(client: TestClient) -> None:
+    assert_conforms(client.get("/v3/contacts/attributes"))
+
+
+def test_get_typed_attributes_conforms(make_client: MakeClient) -> None:
+    specs = ("FIRSTNAME", "SCORE:float", "BIRTHDAY:date", "VIP:boolean", "TIER:category(1=Gold|2=Silver)",
+             "transactional/ORDER_ID:id", "calculated/TOTAL:float", "global/SHOP:text")  # fmt: skip
+    assert_conforms(make_client(attributes=specs).get("/v3/contacts/attributes"))
+
+
+# RESPONSE_ENUM_NARROWER: getAttributes' ``type`` enum (text, date, float, id, boolean) is narrower than
+# createAttribute's, which also has multiple-choice; Brevo lists such attributes with type "multiple-choice"
+# and ``multiCategoryOptions`` all the same (getbrevo/brevo-python#10), and so does the emulator.
+@pytest.mark.xfail(strict=True, reason="spec bug: getAttributes type enum lacks multiple-choice")
+def test_get_multiple_choice_attribute_conforms(make_client: MakeClient) -> None:
+    client = make_client(attributes=("HOBBIES:multiple-choice(Sport|Music)",))
     assert_conforms(client.get("/v3/contacts/attributes"))
 
 
@@ -163,3 +178,87 @@ def test_remove_answer_with_empty_failure_conforms(filled: TestClient) -> None:
     response = filled.post("/v3/contacts/lists/12/contacts/remove", json={"emails": ["ann@example.com"]})
     assert response.json()["contacts"]["failure"] == []
     assert_conforms(response, check_request=False)
+
+
+def test_get_contacts_conforms(filled: TestClient) -> None:
+    assert_conforms(filled.get("/v3/contacts", params={"limit": 1000, "offset": 0, "sort": "asc"}))
+
+
+def test_get_contacts_modified_since_conforms(filled: TestClient) -> None:
+    assert_conforms(filled.get("/v3/contacts", params={"modifiedSince": "2020-01-01T00:00:00.000Z"}))
+
+
+@pytest.mark.parametrize(
+    ("identifier", "params"),
+    [("ann%40example.com", {}), ("1", {}), ("1", {"identifierType": "contact_id"}),
+     ("ann@example.com", {"identifierType": "email_id"})],
+)  # fmt: skip
+def test_get_contact_info_conforms(filled: TestClient, identifier: str, params: dict[str, str]) -> None:
+    response = filled.get(f"/v3/contacts/{identifier}", params=params)
+    assert response.status_code == 200
+    assert_conforms(response)
+
+
+def test_get_unknown_contact_404_conforms(client: TestClient) -> None:
+    assert_conforms(client.get("/v3/contacts/nobody%40example.com"))
+
+
+def test_update_contact_conforms(filled: TestClient) -> None:
+    body = {"attributes": {"FIRSTNAME": "Annie"}, "emailBlacklisted": True, "listIds": [12], "unlinkListIds": []}
+    response = filled.put("/v3/contacts/ann%40example.com", json=body)
+    assert response.status_code == 204
+    assert_conforms(response)
+
+
+def test_update_unknown_contact_404_conforms(client: TestClient) -> None:
+    assert_conforms(client.put("/v3/contacts/nobody%40example.com", json={"attributes": {}}))
+
+
+def test_delete_contact_conforms(filled: TestClient) -> None:
+    response = filled.delete("/v3/contacts/1")
+    assert response.status_code == 204
+    assert_conforms(response)
+
+
+def test_delete_unknown_contact_404_conforms(client: TestClient) -> None:
+    assert_conforms(client.delete("/v3/contacts/nobody%40example.com"))
+
+
+def test_get_folders_conforms(filled: TestClient) -> None:
+    filled.post("/v3/contacts/folders", json={"name": "Marketing"})
+    assert_conforms(filled.get("/v3/contacts/folders", params={"limit": 50, "offset": 0, "sort": "asc"}))
+
+
+def test_create_folder_conforms(client: TestClient) -> None:
+    response = client.post("/v3/contacts/folders", json={"name": "Marketing"})
+    assert response.status_code == 201
+    assert_conforms(response)
+
+
+def test_create_list_in_unknown_folder_400_conforms(client: TestClient) -> None:
+    assert_conforms(client.post("/v3/contacts/lists", json={"name": "Promos", "folderId": 9}))
+
+
+def test_get_folder_lists_conforms(filled: TestClient) -> None:
+    assert_conforms(filled.get("/v3/contacts/folders/1/lists", params={"limit": 50, "offset": 0, "sort": "desc"}))
+
+
+@pytest.mark.parametrize("existing", [False, True])
+def test_create_doi_contact_conforms(filled: TestClient, existing: bool) -> None:
+    body = {
+        "email": "ann@example.com" if existing else "new@example.com",
+        "attributes": {"FIRSTNAME": "Ann"},
+        "includeListIds": [12],
+        "excludeListIds": [],
+        "templateId": 2,
+        "redirectionUrl": "https://example.com/thanks",
+    }
+    response = filled.post("/v3/contacts/doubleOptinConfirmation", json=body)
+    assert response.status_code == (204 if existing else 201)
+    assert_conforms(response)
+
+
+def test_create_doi_contact_400_conforms(client: TestClient) -> None:
+    body = {"email": "a@example.com", "includeListIds": [12], "templateId": 2, "redirectionUrl": "nope"}
+    response = client.post("/v3/contacts/doubleOptinConfirmation", json=body)
+    assert_conforms(response, check_request=False)  # the request is meant to be refused

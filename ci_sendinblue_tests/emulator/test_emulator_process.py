@@ -94,3 +94,34 @@ def test_cli_flags_become_settings(tmp_path: Path) -> None:
     assert settings.attributes == ("PRENOM", "NOM")
     assert (settings.contacts_rate, settings.hourly_budget) == (None, 50)
     assert settings.faults[0]["kind"] == "drop"
+
+
+def test_typed_attributes_reach_the_process_and_its_reset() -> None:
+    tier = {"name": "TIER", "category": "category", "enumeration": [{"value": 1, "label": "Gold"}]}
+    with EmulatorProcess(attributes=["FIRSTNAME", "SCORE:float", tier]) as emu:
+        listed = httpx.get(emu.api_url + "/contacts/attributes", headers=HEADERS).json()["attributes"]
+        assert listed[1:] == [{"name": "SCORE", "category": "normal", "type": "float"}, tier]
+        emu.reset(attributes=["VIP:boolean"])
+        listed = httpx.get(emu.api_url + "/contacts/attributes", headers=HEADERS).json()["attributes"]
+        assert listed == [{"name": "VIP", "category": "normal", "type": "boolean"}]
+
+
+def test_blocklist_helper_opts_contacts_out(fresh: EmulatorProcess) -> None:
+    assert fresh.blocklist(["Ann@example.com"]) == ["ann@example.com"]
+    fresh.blocklist(["ann@example.com"], channel="sms")
+    found = httpx.get(fresh.api_url + "/contacts/ann%40example.com", headers=HEADERS).json()
+    assert (found["emailBlacklisted"], found["smsBlacklisted"]) == (True, True)
+
+
+def test_doi_and_folder_helpers(fresh: EmulatorProcess) -> None:
+    fresh.create_folder(5, "Marketing")
+    fresh.create_list(40, "Leads", folder_id=5)
+    body = {"email": "ann@example.com", "includeListIds": [40], "templateId": 3, "redirectionUrl": "https://x.test/"}
+    assert (
+        httpx.post(fresh.api_url + "/contacts/doubleOptinConfirmation", json=body, headers=HEADERS).status_code == 201
+    )
+    assert [r["email"] for r in fresh.doi_requests()] == ["ann@example.com"]
+    assert fresh.members(40) == []
+    assert fresh.confirm_doi(["ann@example.com"]) == ["ann@example.com"]
+    assert [m["email"] for m in fresh.members(40)] == ["ann@example.com"]
+    assert fresh.confirm_doi() == []
