@@ -86,7 +86,9 @@ def plan_double_opt_in(
 
     ``pending`` has columns ``email`` and ``requested_at``; ``listed`` tells which of some emails the list
     holds."""
-    candidates = pd.Series(pd.concat([new, pending[EMAIL]], ignore_index=True).drop_duplicates().to_numpy())
+    candidates = pd.Series(
+        pd.Index(new, dtype=object).append(pd.Index(pending[EMAIL], dtype=object)).unique(), dtype=object
+    )
     found = listed(candidates)
     listed_emails = pd.Index(candidates[found.to_numpy(dtype=bool)])
     outside = new[~new.isin(listed_emails)]
