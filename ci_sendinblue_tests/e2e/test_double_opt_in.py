@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import dagster as dg
+import pandas as pd
 import pytest
 
 from ci_sendinblue_tests.helpers import e2e_config
@@ -109,3 +110,23 @@ def test_a_dry_run_reports_whom_it_would_ask_and_mails_nobody(emulator, run_pipe
     assert all("***@" in masked for masked in observation.metadata["doi_request_sample"].value)
     assert emulator.request_counts().get(DOI_ROUTE, 0) == 0
     assert emulator.doi_requests() == []
+
+
+def test_a_few_new_and_pending_contacts_are_looked_up_one_by_one(emulator, run_pipeline, profiles_frame):
+    run_pipeline(e2e_config(emulator.api_url))
+    lead = ["C6", "Dee", "Lead", "dee@example.com", "", "Seattle", "US", "1800", "Gold", "true"]
+    grown = pd.concat([profiles_frame, pd.DataFrame([lead], columns=profiles_frame.columns)], ignore_index=True)
+    config = with_doi(emulator.api_url)
+
+    asked = run_pipeline(config, profiles=grown)
+    assert asked.result.success, asked.failure_message
+    assert [r["email"] for r in emulator.doi_requests()] == ["dee@example.com"]
+    assert emulator.request_counts().get("GET /contacts/lists/{listId}/contacts", 0) == 0
+    assert emulator.request_counts()["GET /contacts/{identifier}"] == 1
+
+    emulator.confirm_doi(["dee@example.com"])
+    confirmed = run_pipeline(config, profiles=grown)
+    assert confirmed.result.success, confirmed.failure_message
+    assert (confirmed.metadata(NEWSLETTER)["doi_confirmed"], confirmed.metadata(NEWSLETTER)["doi_pending"]) == (1, 0)
+    assert emulator.request_counts()["GET /contacts/{identifier}"] == 2
+    assert listed(emulator) == MEMBERS | {"dee@example.com"}
