@@ -21,7 +21,7 @@ import logging
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pandas as pd
 
@@ -31,10 +31,14 @@ from ci_sendinblue.sendinblue.client import MAX_LIST_MEMBERS_PAGE
 from ci_sendinblue.sendinblue.contacts import EMAIL
 from ci_sendinblue.sendinblue.errors import BrevoRequestError
 from ci_sendinblue.sendinblue.list_writer import ListWriter
-from ci_sendinblue.sendinblue.sync_state import REQUESTED_AT
+from ci_sendinblue.sendinblue.sync_diff import ATTRIBUTES_HASH
+from ci_sendinblue.sendinblue.sync_state import PHONE_KEY, REQUESTED_AT, SyncStateStore
 
 RECORD_EVERY = 100
 """Requests sent between two writes of the pending contacts: a run that fails midway keeps what it sent."""
+CONFIRMED_ELSEWHERE = "double opt-in confirmed after leaving the segments"
+"""The state's hash of a contact who confirmed its double opt-in after leaving the export's segments: no run
+makes it, so the contact is sent again should it come back (and mirror mode unlinks it)."""
 
 
 @dataclass(frozen=True)
@@ -151,3 +155,77 @@ def request_confirmations(
         if sent:
             record(sent)
     return requested, refused
+
+
+class DoubleOptInRun:
+    """One run's double opt-in for one export and list: its pending contacts, whom to ask, the requests and
+    what the state keeps of them (the list sync calls it at three points: counts, plan, send)."""
+
+    def __init__(
+        self,
+        export_name: str,
+        settings: DoubleOptIn,
+        store: SyncStateStore,
+        list_id: int,
+        *,
+        log: logging.Logger | logging.LoggerAdapter,
+        mask: bool,
+    ) -> None:
+        self.export_name = export_name
+        self.settings = settings
+        self.store = store
+        self.list_id = list_id
+        self.log = log
+        self.mask = mask
+        self.pending = store.load_pending(export_name, list_id)
+        """Contacts asked to confirm in earlier runs and not yet seen in the list."""
+
+    def plan(
+        self, writer: ListWriter, new: pd.Series, *, list_size: int, list_members: pd.Index | None = None
+    ) -> DoubleOptInPlan:
+        """Whom of the run's ``new`` emails to ask, and which pending ones confirmed. ``list_members``: the
+        list's emails when the run has just read them (reconcile), else they are looked up."""
+
+        def listed(emails: pd.Series) -> pd.Series:
+            if list_members is not None:
+                return emails.isin(list_members)
+            return in_list(writer, emails, list_size=list_size)
+
+        return plan_double_opt_in(new, self.pending, listed, settings=self.settings, now=datetime.now(UTC))
+
+    def send(
+        self, writer: ListWriter, to_import: pd.DataFrame, plan: DoubleOptInPlan, members: pd.Series
+    ) -> DoubleOptInReport:
+        """Mail the confirmation requests (``to_import``: the run's shaped contacts), record them as pending,
+        and let the confirmed ones go: those still ``members`` were imported with the others; those who left
+        the segments are recorded in the state with a hash no run makes."""
+        asked = to_import.loc[to_import[EMAIL].isin(plan.request)]
+        requested_at = datetime.now(UTC)
+        requested, refused = request_confirmations(
+            writer,
+            asked.drop(columns=[c for c in (ATTRIBUTES_HASH, PHONE_KEY) if c in asked]),
+            settings=self.settings,
+            record=lambda emails: self.store.record_pending(self.export_name, emails, self.list_id, requested_at),
+            log=self.log,
+            mask=self.mask,
+        )
+        left = plan.confirmed[~plan.confirmed.isin(members)]
+        if len(left):
+            rows = pd.DataFrame({EMAIL: left.to_numpy(), ATTRIBUTES_HASH: CONFIRMED_ELSEWHERE})
+            self.store.record_confirmed_upserts(self.export_name, rows, requested_at)
+        self.store.forget_pending(self.export_name, plan.confirmed)
+        report = DoubleOptInReport(
+            requested=requested,
+            refused=refused,
+            confirmed=len(plan.confirmed),
+            pending=self.store.pending_count(self.export_name, self.list_id),
+        )
+        self.log.info(
+            f"{self.export_name}: double opt-in: {report.requested:,} confirmation(s) requested, "
+            f"{report.confirmed:,} confirmed since the last run, {report.pending:,} pending"
+            + (f", {len(refused):,} refused by Brevo" if refused else "")
+        )
+        return report
+
+    def pending_now(self) -> int:
+        return self.store.pending_count(self.export_name, self.list_id)

@@ -24,13 +24,7 @@ from ci_sendinblue.config.models import ExportSettings
 from ci_sendinblue.memory import release_unused_memory
 from ci_sendinblue.sendinblue.brake import RemovalPlan, apply_brake
 from ci_sendinblue.sendinblue.contacts import EMAIL, ExportMembers, gather_members
-from ci_sendinblue.sendinblue.double_opt_in import (
-    DoubleOptInPlan,
-    DoubleOptInReport,
-    in_list,
-    plan_double_opt_in,
-    request_confirmations,
-)
+from ci_sendinblue.sendinblue.double_opt_in import DoubleOptInPlan, DoubleOptInReport, DoubleOptInRun
 from ci_sendinblue.sendinblue.drift import ListCounts, brevo_member_count
 from ci_sendinblue.sendinblue.errors import PrivacyTermsNotAccepted, TooManyProfiles
 from ci_sendinblue.sendinblue.imports import ImportBody, count_import_bodies, import_bodies
@@ -43,10 +37,6 @@ from ci_sendinblue.sendinblue.sync_diff import ATTRIBUTES_HASH, SyncDiff
 from ci_sendinblue.sendinblue.sync_plan import SyncPlan, members_digest, plan_sync, raw_value_hashes
 from ci_sendinblue.sendinblue.sync_state import PHONE_KEY, ExportSummary, SyncStateStore
 from ci_sendinblue.text import TEXT
-
-CONFIRMED_ELSEWHERE = "double opt-in confirmed after leaving the segments"
-"""The state's hash of a contact who confirmed its double opt-in after leaving the export's segments: no run
-makes it, so the contact is sent again should it come back."""
 
 
 class ListSyncConfig(dg.Config):
@@ -148,6 +138,8 @@ class ListSync:
         """The mapped attributes' Brevo types, read by the pre-flight (shown in the list's column schema)."""
         self.resolved_list: ResolvedList | None = None
         """The list found (or created) by name at the pre-flight, for an export that names its list."""
+        self.double_opt_in: DoubleOptInRun | None = None
+        """Exports with double opt-in, once the list is known."""
 
     def require_privacy_terms(self, accepted: bool) -> None:
         if not accepted:
@@ -180,13 +172,17 @@ class ListSync:
         self.attribute_types = ready.attribute_types
         summary = self.store.summary(self.name)
         list_changed = self._on_list_change(summary)
-        pending = self._pending()
-        before = self._counts(ready.listed, summary, pending=len(pending))
+        if self.export.double_opt_in is not None:
+            self.double_opt_in = DoubleOptInRun(
+                self.name, self.export.double_opt_in, self.store, self.export.list_id, log=self.log, mask=self.mask
+            )
+        pending = len(self.double_opt_in.pending) if self.double_opt_in else 0
+        before = self._counts(ready.listed, summary, pending=pending)
         if before.drifted and not list_changed:
             self._on_drift(before)
         raw_hashes = raw_value_hashes(members)
         digest = members_digest(members, raw_hashes, context=self._digest_context())
-        if pending.empty and self._nothing_changed(summary, digest, len(members.raw)):
+        if not pending and self._nothing_changed(summary, digest, len(members.raw)):
             assert summary is not None
             return self._unchanged(members, summary, digest, writer, before)
 
@@ -198,7 +194,15 @@ class ListSync:
         removing = diff.left if self.export.mode == "mirror" else pd.Index([], dtype=object)
         if self.export.mode == "mirror":
             self._brake(len(removing), len(previous), members.members_per_segment)
-        doi = self._plan_double_opt_in(writer, plan, pending, previous, ready.listed)
+        doi = None
+        if self.double_opt_in is not None:
+            just_read = self.reconciling and not self.options.full_refresh  # previous is the list itself
+            doi = self.double_opt_in.plan(
+                writer,
+                diff.new[EMAIL],
+                list_size=brevo_member_count(ready.listed),
+                list_members=pd.Index(previous[EMAIL]) if just_read else None,
+            )
         to_import = plan.to_import
         if doi is not None:
             to_import = to_import.loc[~to_import[EMAIL].isin(doi.held_back)]
@@ -238,7 +242,9 @@ class ListSync:
             log=self.log,
             mask=self.mask,
         )
-        confirmations = self._request_confirmations(writer, plan, doi, members) if doi is not None else None
+        confirmations = None
+        if self.double_opt_in is not None and doi is not None:
+            confirmations = self.double_opt_in.send(writer, plan.to_import, doi, members.raw[EMAIL])
         removed = self._remove(writer, removing)
         facts = {
             "invalid_phones": len(plan.invalid_phones),
@@ -327,71 +333,6 @@ class ListSync:
         )
         return True
 
-    def _pending(self) -> pd.DataFrame:
-        """The export's contacts asked to confirm (double opt-in) and not yet seen in its list."""
-        if self.export.double_opt_in is None:
-            return pd.DataFrame({EMAIL: pd.Series([], dtype=object)})
-        return self.store.load_pending(self.name, self.export.list_id)
-
-    def _plan_double_opt_in(
-        self,
-        writer: ListWriter,
-        plan: SyncPlan,
-        pending: pd.DataFrame,
-        previous: pd.DataFrame,
-        listed: Mapping[str, Any],
-    ) -> DoubleOptInPlan | None:
-        settings = self.export.double_opt_in
-        if settings is None:
-            return None
-        if self.reconciling and not self.options.full_refresh:
-            members = pd.Index(previous[EMAIL])  # the list as Brevo holds it, just read
-
-            def held(emails: pd.Series) -> pd.Series:
-                return emails.isin(members)
-        else:
-
-            def held(emails: pd.Series) -> pd.Series:
-                return in_list(writer, emails, list_size=brevo_member_count(listed))
-
-        return plan_double_opt_in(plan.diff.new[EMAIL], pending, held, settings=settings, now=datetime.now(UTC))
-
-    def _request_confirmations(
-        self, writer: ListWriter, plan: SyncPlan, doi: DoubleOptInPlan, members: ExportMembers
-    ) -> DoubleOptInReport:
-        """Mail the confirmation requests, record them as pending, and let the confirmed ones go: those still
-        members were imported with the others; those who left the segments are recorded in the state with a
-        hash no run makes, so they are sent again if they come back (and unlinked in mirror mode)."""
-        assert self.export.double_opt_in is not None
-        list_id = self.export.list_id
-        asked = plan.to_import.loc[plan.to_import[EMAIL].isin(doi.request)]
-        requested_at = datetime.now(UTC)
-        requested, refused = request_confirmations(
-            writer,
-            asked.drop(columns=[ATTRIBUTES_HASH, PHONE_KEY]),
-            settings=self.export.double_opt_in,
-            record=lambda emails: self.store.record_pending(self.name, emails, list_id, requested_at),
-            log=self.log,
-            mask=self.mask,
-        )
-        left = doi.confirmed[~doi.confirmed.isin(members.raw[EMAIL])]
-        if len(left):
-            rows = pd.DataFrame({EMAIL: left.to_numpy(), ATTRIBUTES_HASH: CONFIRMED_ELSEWHERE})
-            self.store.record_confirmed_upserts(self.name, rows, requested_at)
-        self.store.forget_pending(self.name, doi.confirmed)
-        report = DoubleOptInReport(
-            requested=requested,
-            refused=refused,
-            confirmed=len(doi.confirmed),
-            pending=self.store.pending_count(self.name, list_id),
-        )
-        self.log.info(
-            f"{self.name}: double opt-in: {report.requested:,} confirmation(s) requested, {report.confirmed:,} "
-            f"confirmed since the last run, {report.pending:,} pending"
-            + (f", {len(refused):,} refused by Brevo" if refused else "")
-        )
-        return report
-
     def _on_drift(self, before: ListCounts) -> None:
         """Repair in this run (reconcile_drift, the default), or say that the drift check will fail."""
         if self.export.reconcile_drift:
@@ -410,7 +351,7 @@ class ListSync:
         return ListCounts(brevo_member_count(listed), state, self.export.mode, pending)
 
     def _counts_now(self, listed: Mapping[str, Any]) -> ListCounts:
-        pending = self.store.pending_count(self.name, self.export.list_id) if self.export.double_opt_in else 0
+        pending = self.double_opt_in.pending_now() if self.double_opt_in else 0
         return self._counts(listed, self.store.summary(self.name), pending=pending)
 
     def _finish(self, outcome: SyncOutcome) -> SyncOutcome:
