@@ -44,8 +44,10 @@ def pointed_at(settings: Settings, api_url: str) -> Settings:
 @contextmanager
 def demo_environment(settings: Settings, emulator_port: int = 0) -> Iterator[tuple[Settings, EmulatorProcess]]:
     """An emulator holding every enabled export's list, and the API key variables it accepts."""
-    lists = {export.list_id: f"{name} (demo)" for name, export in settings.enabled_exports().items()}
+    exports = settings.enabled_exports()
+    lists = {export.list_id: f"{name} (demo)" for name, export in exports.items() if export.list_id is not None}
     with EmulatorProcess(api_key=DEMO_API_KEY, lists=lists, port=emulator_port, process_delay=0.5) as emulator:
+        _create_lists_named_by_name(emulator, settings, first_id=max(lists, default=0) + 1)
         saved = {c.api_key_env: os.environ.get(c.api_key_env) for c in settings.connections.values()}
         os.environ.update({variable: DEMO_API_KEY for variable in saved})
         try:
@@ -56,6 +58,20 @@ def demo_environment(settings: Settings, emulator_port: int = 0) -> Iterator[tup
                     os.environ.pop(variable, None)
                 else:
                     os.environ[variable] = value
+
+
+def _create_lists_named_by_name(emulator: EmulatorProcess, settings: Settings, *, first_id: int) -> None:
+    """Lists the exports name by name, with their folders, as an account that has them would hold them."""
+    folders: dict[str, int] = {}
+    for offset, export in enumerate(e for e in settings.enabled_exports().values() if e.list_by_name is not None):
+        assert export.list_by_name is not None
+        folder_id = 1
+        if export.list_by_name.folder is not None:
+            if export.list_by_name.folder not in folders:
+                folders[export.list_by_name.folder] = len(folders) + 2
+                emulator.create_folder(folders[export.list_by_name.folder], export.list_by_name.folder)
+            folder_id = folders[export.list_by_name.folder]
+        emulator.create_list(first_id + offset, export.list_by_name.name, folder_id=folder_id)
 
 
 def run_demo(settings: Settings, emulator_port: int = 0) -> DemoResult:
@@ -94,13 +110,14 @@ def _report(settings: Settings, result: dg.ExecuteInProcessResult, emulator: Emu
     lines.append("Brevo lists (local emulator):")
     for name, export in settings.enabled_exports().items():
         meta = materialized.get(dg.AssetKey(["sendinblue", name]))
-        members = emulator.members(export.list_id)
+        list_id = int(meta["list_id"]) if meta else export.list_id
+        members = emulator.members(list_id) if list_id is not None else []
         if meta is None:
-            lines.append(f"  {name} -> list {export.list_id}: not exported (see the failure above)")
+            lines.append(f"  {name} -> {export.list_label}: not exported (see the failure above)")
         else:
             contacts = meta["contacts"]
             lines.append(
-                f"  {name} -> list {export.list_id}: {contacts['sent']} sent in {meta['import_requests']} import(s), "
+                f"  {name} -> list {list_id}: {contacts['sent']} sent in {meta['import_requests']} import(s), "
                 f"{contacts['merged_by_email']} rows merged by email, {contacts['invalid_phones']} invalid phones "
                 f"dropped, {meta['duration_seconds']} s"
             )

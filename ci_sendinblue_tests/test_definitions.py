@@ -130,3 +130,18 @@ def test_the_package_uses_only_dagsters_public_api():
         if line.lstrip().startswith(("from dagster._", "import dagster._"))
     ]
     assert private == []
+
+
+def test_a_list_named_by_name_shows_its_name_until_a_run_resolves_it(write_project):
+    config = copy.deepcopy(base_config())
+    export = config["exports"]["newsletter"]
+    del export["list_id"]
+    export["list"] = {"name": "Spring leads", "folder": "Marketing", "create_if_missing": True}
+    defs = build_definitions(load_settings(write_project(config)))
+    key = dg.AssetKey(["sendinblue", "newsletter"])
+    asset = defs.resolve_assets_def(key)
+    spec = asset.specs_by_key[key]
+    assert spec.description.startswith("Brevo list 'Spring leads' in folder 'Marketing', fed by segment(s)")
+    assert "list_id" not in spec.metadata
+    assert spec.metadata["list"].value.startswith("'Spring leads' in folder 'Marketing' (created if missing)")
+    assert asset.op.pool == "brevo_list_named_brevo_Marketing_Spring_leads", "one run at a time creates or writes it"

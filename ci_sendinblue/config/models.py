@@ -303,9 +303,51 @@ def is_loopback(host: str) -> bool:
     return host in ("localhost", "::1", "[::1]") or host.startswith("127.")
 
 
+class ListByName(StrictModel):
+    """A Brevo list named as teams know it, resolved to its ID at the start of every run."""
+
+    name: str = Field(min_length=1, description="The list's name exactly as Brevo shows it (case counts).")
+    folder: str | None = Field(
+        default=None, min_length=1, description="The folder holding the list; unset: the list may be in any folder."
+    )
+    create_if_missing: bool = Field(
+        default=False, description="Create the list (and its folder) when no list of that name exists."
+    )
+
+    @model_validator(mode="after")
+    def _creation_needs_a_folder(self) -> ListByName:
+        if self.create_if_missing and self.folder is None:
+            raise ValueError("create_if_missing needs folder: Brevo creates every list inside a folder")
+        return self
+
+    def describe(self) -> str:
+        return f"'{self.name}'" + (f" in folder '{self.folder}'" if self.folder else "")
+
+
+class DoubleOptIn(StrictModel):
+    """New contacts are asked to confirm by Brevo's double opt-in mail before they join the list."""
+
+    template_id: int = Field(gt=0, description="ID of the Brevo double opt-in template to send.")
+    redirection_url: AnyHttpUrl = Field(description="Page the confirmation link leads to (https://).")
+    resend_after_days: int | None = Field(
+        default=None, ge=1, description="Send the mail again to a contact still unconfirmed after this many days."
+    )
+
+    @field_validator("redirection_url")
+    @classmethod
+    def _https_unless_loopback(cls, url: AnyHttpUrl) -> AnyHttpUrl:
+        if url.scheme != "https" and not is_loopback(url.host or ""):
+            raise ValueError(f"must use https:// unless it points at this machine (got {url.scheme}://)")
+        return url
+
+
 class ExportSettings(StrictModel):
     connection: str
-    list_id: int = Field(gt=0)
+    list_id: int | None = Field(default=None, gt=0)
+    list_by_name: ListByName | None = Field(
+        default=None, alias="list", description="The list by name, instead of list_id: {name, folder}."
+    )
+    double_opt_in: DoubleOptIn | None = None
     segments: list[str] = Field(min_length=1)
     mapping: dict[str, str | MappedColumn]
     schedule: str | None = None
@@ -352,6 +394,24 @@ class ExportSettings(StrictModel):
         description="How long after a scheduled tick the list may still be refreshing before Dagster shows it "
         "overdue; capped at the schedule's shortest interval. null: no freshness policy.",
     )
+
+    @model_validator(mode="after")
+    def _one_list(self) -> ExportSettings:
+        if (self.list_id is None) == (self.list_by_name is None):
+            raise ValueError("name the Brevo list once: either list_id: 12 or list: {name: Newsletter}")
+        return self
+
+    @property
+    def list_label(self) -> str:
+        """The list as the configuration names it, for messages written before a run resolves it."""
+        if self.list_id is not None:
+            return f"Brevo list {self.list_id}"
+        assert self.list_by_name is not None
+        return f"Brevo list {self.list_by_name.describe()}"
+
+    def with_list_id(self, list_id: int) -> ExportSettings:
+        """This export with its list's ID as a run resolved it, so code reading ``list_id`` works unchanged."""
+        return self.model_copy(update={"list_id": list_id})
 
     @field_validator("mapping")
     @classmethod

@@ -6,6 +6,7 @@ import annotations`` here: Dagster reads the run config's type from the function
 time.)
 """
 
+import re
 from collections.abc import Iterator, Mapping
 
 import dagster as dg
@@ -52,7 +53,7 @@ def build_list_asset(name: str, export: ExportSettings, settings: Settings) -> d
     key = list_key(name)
     mask = settings.mask_personal_data
     mapping = FieldMapping.parse(export.mapped_columns(), export.value_formats(), settings.profiles.value_defaults())
-    list_page = settings.connections[export.connection].list_page_url.format(list_id=export.list_id)
+    page_url = settings.connections[export.connection].list_page_url
 
     @dg.asset(
         key=key,
@@ -62,15 +63,14 @@ def build_list_asset(name: str, export: ExportSettings, settings: Settings) -> d
         # again as this step's input would cost as much and could not find anything new.
         ins={segment: dg.AssetIn(segment_key(segment), dagster_type=pd.DataFrame) for segment in export.segments},
         required_resource_keys={connection_key, SYNC_STATE},
-        pool=f"brevo_list_{export.list_id}",
+        pool=list_pool(export),
         freshness_policy=freshness_policy(export),
         output_required=False,
         check_specs=list_check_specs(key),
         description=export.description
-        or f"Brevo list {export.list_id}, fed by segment(s) {', '.join(export.segments)} ({export.mode} mode).",
+        or f"{export.list_label}, fed by segment(s) {', '.join(export.segments)} ({export.mode} mode).",
         metadata={
-            "list_id": dg.MetadataValue.text(str(export.list_id)),
-            "list": dg.MetadataValue.url(list_page),
+            **list_definition_metadata(export, page_url),
             "connection": export.connection,
             "mode": export.mode,
             "mapping": dg.MetadataValue.json(export.mapping_as_written()),
@@ -91,24 +91,62 @@ def build_list_asset(name: str, export: ExportSettings, settings: Settings) -> d
                 outcome = sync.run({segment: segments[segment] for segment in export.segments}, writer)
         except TooManyProfiles as error:
             yield cap_result(key, members=error.members, cap=error.cap, setting=f"exports.{name}.max_profiles")
-            raise dg.Failure(description=f"Export {name} to Brevo list {export.list_id}: {error}") from None
+            raise dg.Failure(description=f"Export {name} to {export.list_label}: {error}") from None
         except TooManyUnconvertible as error:
             yield unconvertible_result(name, export, key, error.report)
-            raise dg.Failure(description=f"Export {name} to Brevo list {export.list_id}: {error}") from None
+            raise dg.Failure(description=f"Export {name} to {export.list_label}: {error}") from None
         except (BrevoError, ExportError) as error:
             raise dg.Failure(
-                description=f"Export {name} to Brevo list {export.list_id} failed: {error}", allow_retries=False
+                description=f"Export {name} to {export.list_label} failed: {error}", allow_retries=False
             ) from None
+        resolved = sync.export  # with the list's ID, found by name when the export names its list
         if isinstance(outcome, DryRunOutcome):
-            yield dg.AssetObservation(asset_key=key, metadata=dry_run_metadata(name, export, outcome, mask=mask))
+            yield dg.AssetObservation(asset_key=key, metadata=dry_run_metadata(name, resolved, outcome, mask=mask))
         else:
-            metadata = sync_metadata(name, export, outcome, config, mask=mask, list_page=list_page)
+            list_page = page_url.format(list_id=resolved.list_id)
+            metadata = sync_metadata(name, resolved, outcome, config, mask=mask, list_page=list_page)
+            metadata.update(resolved_list_metadata(sync))
             metadata["dagster/column_schema"] = list_column_schema(mapping, sync.attribute_types, sync.conversions)
             metadata["dagster/column_lineage"] = list_column_lineage(mapping, export.segments)
             yield dg.MaterializeResult(metadata=metadata)
-        yield from _check_results(name, export, key, outcome)
+        yield from _check_results(name, resolved, key, outcome)
 
     return _list
+
+
+def list_pool(export: ExportSettings) -> str:
+    """The Dagster concurrency pool of the list's asset: one step at a time per list (``dagster.yaml``), so
+    two runs never write one list, nor create a list named by name twice, at once."""
+    if export.list_id is not None:
+        return f"brevo_list_{export.list_id}"
+    assert export.list_by_name is not None
+    named = f"{export.connection} {export.list_by_name.folder or ''} {export.list_by_name.name}"
+    return "brevo_list_named_" + re.sub(r"[^A-Za-z0-9]+", "_", named).strip("_")
+
+
+def list_definition_metadata(export: ExportSettings, page_url: str) -> dict[str, dg.MetadataValue]:
+    """The list as the configuration names it: by ID (with a link), or by name until a run resolves it."""
+    if export.list_id is not None:
+        return {
+            "list_id": dg.MetadataValue.text(str(export.list_id)),
+            "list": dg.MetadataValue.url(page_url.format(list_id=export.list_id)),
+        }
+    assert export.list_by_name is not None
+    wanted = export.list_by_name
+    created = " (created if missing)" if wanted.create_if_missing else ""
+    return {"list": dg.MetadataValue.text(f"{wanted.describe()}{created}, its ID found by each run")}
+
+
+def resolved_list_metadata(sync: ListSync) -> dict[str, dg.MetadataValue]:
+    """The list's ID this run wrote to, and for a list named by name what it was found (or created) as."""
+    metadata = {"list_id": dg.MetadataValue.text(str(sync.export.list_id))}
+    if sync.resolved_list is not None:
+        found = sync.resolved_list
+        metadata["list_name"] = dg.MetadataValue.text(found.name)
+        if found.folder is not None:
+            metadata["list_folder"] = dg.MetadataValue.text(found.folder)
+        metadata["list_created"] = dg.MetadataValue.bool(found.created)
+    return metadata
 
 
 def _check_results(

@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import stamina
@@ -45,6 +46,8 @@ log = logging.getLogger(__name__)
 MAX_LIST_MEMBERS_PAGE = 500
 MAX_EMAILS_PER_LIST_CHANGE = 150
 MAX_CONTACTS_PAGE = 1000
+MAX_LISTS_PAGE = 50
+"""``GET /contacts/lists`` and ``GET /contacts/folders`` give at most 50 per page."""
 
 
 @dataclass(frozen=True)
@@ -132,6 +135,44 @@ class BrevoClient:
                 status=404,
                 code=error.code,
             ) from None
+
+    def lists(self, *, limit: int = MAX_LISTS_PAGE, offset: int = 0) -> dict[str, Any]:
+        """One page of the account's lists (``lists``: id, name, folderId; ``count``), oldest first so that
+        a list created while paging cannot shift the pages."""
+        params = {"limit": limit, "offset": offset, "sort": "asc"}
+        return self._request("GET", "contacts/lists", params=params).json()
+
+    def folders(self, *, limit: int = MAX_LISTS_PAGE, offset: int = 0) -> dict[str, Any]:
+        """One page of the account's folders (``folders``: id, name; ``count``), oldest first."""
+        params = {"limit": limit, "offset": offset, "sort": "asc"}
+        return self._request("GET", "contacts/folders", params=params).json()
+
+    def create_folder(self, name: str) -> int:
+        return int(self._request("POST", "contacts/folders", json={"name": name}).json()["id"])
+
+    def create_list(self, name: str, folder_id: int) -> int:
+        return int(self._request("POST", "contacts/lists", json={"name": name, "folderId": folder_id}).json()["id"])
+
+    def contact(self, email: str) -> dict[str, Any] | None:
+        """The contact Brevo holds for ``email`` (with its ``listIds``), or None when there is none."""
+        try:
+            return self._request("GET", f"contacts/{quote(email, safe='')}").json()
+        except BrevoNotFound:
+            return None
+
+    def request_double_opt_in(
+        self, email: str, attributes: dict[str, Any], *, list_id: int, template_id: int, redirection_url: str
+    ) -> None:
+        """Ask Brevo to mail ``email`` its double opt-in confirmation; the contact joins ``list_id`` only once
+        it clicks the link."""
+        body = {
+            "email": email,
+            "attributes": attributes,
+            "includeListIds": [list_id],
+            "templateId": template_id,
+            "redirectionUrl": redirection_url,
+        }
+        self._request("POST", "contacts/doubleOptinConfirmation", json=body)
 
     def attributes(self) -> list[dict[str, Any]]:
         return self._request("GET", "contacts/attributes").json().get("attributes", [])

@@ -32,15 +32,21 @@ class ListCounts:
     state: int
     """Contacts the sync state says Brevo confirmed."""
     mode: Literal["upsert", "mirror"]
+    pending: int = 0
+    """Double opt-in contacts asked to confirm and not yet in the state: any of them may have joined the list
+    since (by confirming), none of them has to."""
 
     @property
     def drifted(self) -> bool:
-        return self.brevo < self.state if self.mode == "upsert" else self.brevo != self.state
+        if self.mode == "upsert":
+            return self.brevo < self.state
+        return not self.state <= self.brevo <= self.state + self.pending
 
     def describe(self, list_id: int) -> str:
-        expected = "at least " if self.mode == "upsert" else ""
+        expected = "at least " if self.mode == "upsert" or self.pending else ""
         verdict = "drift" if self.drifted else "in step"
+        waiting = f", {self.pending:,} more may join by confirming their double opt-in" if self.pending else ""
         return (
             f"Brevo list {list_id} holds {self.brevo:,} contacts; the sync state expects {expected}{self.state:,} "
-            f"({self.mode} mode): {verdict}"
+            f"({self.mode} mode{waiting}): {verdict}"
         )

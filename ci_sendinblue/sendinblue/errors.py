@@ -20,6 +20,8 @@
     ├── UnknownAttributes           the mapping sends attributes the account does not have
     ├── MappingRefused              the mapping sends what the account's attribute types cannot take
     ├── TooManyUnconvertible        over the export's max_unconvertible_share of values not fitting their type
+    ├── ListNameNotFound            no list has the name the export gives (and it may not create one)
+    ├── ListNameAmbiguous           several lists (or folders) have that name
     ├── ContactTooLarge             one contact alone is over the import body limit
     ├── MassRemovalRefused          the mirror-mode brake (see ``brake``)
     └── ImportsFailed               Brevo did not complete the run's imports (all failed, or isolating the
@@ -140,6 +142,14 @@ class TooManyUnconvertible(ExportError):
     def __init__(self, message: str, *, report: UnconvertibleReport) -> None:
         super().__init__(message)
         self.report = report
+
+
+class ListNameNotFound(ExportError):
+    """No Brevo list has the name (in the folder) the export gives, and it may not create one."""
+
+
+class ListNameAmbiguous(ExportError):
+    """Several Brevo lists have the name the export gives; the message lists them."""
 
 
 class ContactTooLarge(ExportError):

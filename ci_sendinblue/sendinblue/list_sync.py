@@ -27,10 +27,12 @@ from ci_sendinblue.sendinblue.attributes import AttributeConversion, plan_conver
 from ci_sendinblue.sendinblue.brake import RemovalPlan, apply_brake
 from ci_sendinblue.sendinblue.contacts import EMAIL, ExportMembers, gather_members
 from ci_sendinblue.sendinblue.conversion import LIST_SOURCE, UnconvertibleReport, unconvertible_report
+from ci_sendinblue.sendinblue.double_opt_in import DoubleOptInPlan, DoubleOptInReport, DoubleOptInRun
 from ci_sendinblue.sendinblue.drift import ListCounts, brevo_blocklisted_count, brevo_member_count
 from ci_sendinblue.sendinblue.errors import PrivacyTermsNotAccepted, TooManyProfiles, TooManyUnconvertible
 from ci_sendinblue.sendinblue.imports import ImportBody, count_import_bodies, import_bodies
 from ci_sendinblue.sendinblue.isolation import ImportReport, import_isolating_refused
+from ci_sendinblue.sendinblue.list_names import ResolvedList, resolve_list
 from ci_sendinblue.sendinblue.list_writer import ListWriter
 from ci_sendinblue.sendinblue.mapping import FieldMapping
 from ci_sendinblue.sendinblue.reconcile import list_as_state
@@ -64,6 +66,14 @@ class DryRunOutcome:
     """Drift was found and a real run would repair it (the diff above already reads Brevo's members)."""
     unconvertible: UnconvertibleReport = field(default_factory=UnconvertibleReport)
     """The values a real run would leave out because they do not fit their attribute's type."""
+    double_opt_in: DoubleOptInPlan | None = None
+    """Exports with double opt-in: whom a real run would ask to confirm instead of importing."""
+
+    @property
+    def adding(self) -> int:
+        """New contacts a real run would import (the ones asked to confirm join the list later)."""
+        held_back = len(self.double_opt_in.held_back) if self.double_opt_in else 0
+        return self.diff.new_count - held_back
 
 
 @dataclass(frozen=True)
@@ -95,10 +105,15 @@ class SyncOutcome:
         """Members of the list Brevo will not e-mail after this run: opted out, which no run undoes."""
         return brevo_blocklisted_count(self.list_after)
 
+    double_opt_in: DoubleOptInReport | None = None
+    """Exports with double opt-in: confirmation requests sent, contacts confirmed, contacts pending."""
+    held_back: int = 0
+    """New contacts not imported: asked to confirm (double opt-in), now or in an earlier run."""
+
     @property
     def added(self) -> int:
         """New contacts Brevo took (the refused ones are sent again next run)."""
-        return self.diff.new_count - self._refused_among(self.diff.new)
+        return self.diff.new_count - self._refused_among(self.diff.new) - self.held_back
 
     @property
     def updated(self) -> int:
@@ -136,6 +151,10 @@ class ListSync:
         """The mapped attributes' Brevo types, read by the pre-flight (shown in the list's column schema)."""
         self.conversions: dict[str, AttributeConversion] = {}
         """How each mapped attribute is converted to its Brevo type, planned by the pre-flight."""
+        self.resolved_list: ResolvedList | None = None
+        """The list found (or created) by name at the pre-flight, for an export that names its list."""
+        self.double_opt_in: DoubleOptInRun | None = None
+        """Exports with double opt-in, once the list is known."""
 
     def require_privacy_terms(self, accepted: bool) -> None:
         if not accepted:
@@ -145,7 +164,9 @@ class ListSync:
             )
 
     def run(self, segments: Mapping[str, pd.DataFrame], writer: ListWriter) -> DryRunOutcome | SyncOutcome:
-        """``segments`` in the export's order (the first one wins a contact held by several)."""
+        """``segments`` in the export's order (the first one wins a contact held by several). From here on
+        ``self.export.list_id`` is the list's ID, resolved from its name when the export gives one."""
+        resolved = self._resolve_list(writer)
         members = gather_members(
             segments,
             self.mapping,
@@ -159,18 +180,27 @@ class ListSync:
                 members=len(members.raw),
                 cap=self.export.max_profiles,
             )
+        if resolved is None:
+            return self._dry_run_of_a_list_to_create(members, writer)
+        writer = resolved
         ready = writer.check_ready(members.attributes)
         self.attribute_types = ready.attribute_types
         lists = [self.mapping.attributes[a] for a, source in members.sources.items() if source == LIST_SOURCE]
         self.conversions = plan_conversions(self.mapping, ready.account, export_name=self.name, list_columns=lists)
         members = dataclasses.replace(members, conversions=self.conversions)
         summary = self.store.summary(self.name)
-        before = self._counts(ready.listed, summary)
-        if before.drifted:
+        list_changed = self._on_list_change(summary)
+        if self.export.double_opt_in is not None:
+            self.double_opt_in = DoubleOptInRun(
+                self.name, self.export.double_opt_in, self.store, self.export.list_id, log=self.log, mask=self.mask
+            )
+        pending = len(self.double_opt_in.pending) if self.double_opt_in else 0
+        before = self._counts(ready.listed, summary, pending=pending)
+        if before.drifted and not list_changed:
             self._on_drift(before)
         raw_hashes = raw_value_hashes(members)
         digest = members_digest(members, raw_hashes, context=self._digest_context())
-        if self._nothing_changed(summary, digest, len(members.raw)):
+        if not pending and self._nothing_changed(summary, digest, len(members.raw)):
             assert summary is not None
             return self._unchanged(members, summary, digest, writer, before)
 
@@ -183,26 +213,46 @@ class ListSync:
         removing = diff.left if self.export.mode == "mirror" else pd.Index([], dtype=object)
         if self.export.mode == "mirror":
             self._brake(len(removing), len(previous), members.members_per_segment)
-        if self.options.dry_run:
-            self.log.info(
-                f"dry run of {self.name}: would add {diff.new_count:,}, update {diff.changed_count:,}, remove "
-                f"{len(removing):,} ({diff.unchanged_count:,} unchanged); nothing sent"
+        doi = None
+        if self.double_opt_in is not None:
+            just_read = self.reconciling and not self.options.full_refresh  # previous is the list itself
+            doi = self.double_opt_in.plan(
+                writer,
+                diff.new[EMAIL],
+                list_size=brevo_member_count(ready.listed),
+                list_members=pd.Index(previous[EMAIL]) if just_read else None,
             )
-            return DryRunOutcome(
+        to_import = plan.to_import
+        if doi is not None:
+            to_import = to_import.loc[~to_import[EMAIL].isin(doi.held_back)]
+        if self.options.dry_run:
+            outcome = DryRunOutcome(
                 members,
                 diff,
                 removing,
                 before,
                 would_reconcile=before.drifted and self.reconciling,
                 unconvertible=unconvertible,
+                double_opt_in=doi,
             )
+            asking = (
+                f"; would ask {len(doi.request):,} to confirm (double opt-in), {doi.still_pending:,} pending, "
+                f"{len(doi.confirmed):,} confirmed"
+                if doi
+                else ""
+            )
+            self.log.info(
+                f"dry run of {self.name}: would add {outcome.adding:,}, update {diff.changed_count:,}, remove "
+                f"{len(removing):,} ({diff.unchanged_count:,} unchanged){asking}; nothing sent"
+            )
+            return outcome
         self._refuse_unconvertible(unconvertible)
 
         if self.reconciling:
             self.store.replace(self.name, self._reconciled_state(previous, plan), datetime.now(UTC))
         imported = import_isolating_refused(
             writer,
-            plan.to_import,
+            to_import,
             bodies=self._bodies,
             count=self._body_count,
             confirm=lambda rows: self.store.record_confirmed_upserts(
@@ -213,10 +263,24 @@ class ListSync:
             log=self.log,
             mask=self.mask,
         )
+        confirmations = None
+        if self.double_opt_in is not None and doi is not None:
+            confirmations = self.double_opt_in.send(
+                writer, plan.to_import, doi, members.raw[EMAIL], literal=self._body_options()["literal"]
+            )
         removed = self._remove(writer, removing)
-        facts = {"invalid_phones": len(plan.invalid_phones), "shared_phones": len(plan.shared_phones)}
+        facts = {
+            "invalid_phones": len(plan.invalid_phones),
+            "shared_phones": len(plan.shared_phones),
+            "list_id": self.export.list_id,
+        }
         # A run that left values out records no digest: the next one converts and reports them again.
-        settled = not imported.rejected and not imported.unresolved and not unconvertible.affected
+        settled = (
+            not imported.rejected
+            and not imported.unresolved
+            and not unconvertible.affected
+            and not (confirmations and confirmations.pending)
+        )
         self.store.record_run(
             self.name, members.members_per_segment, members_digest=digest if settled else None, facts=facts
         )
@@ -238,6 +302,8 @@ class ListSync:
                 duration_seconds=self._elapsed(),
                 invalid_phones_sent=plan.invalid_phones_sent,
                 unconvertible=unconvertible,
+                double_opt_in=confirmations,
+                held_back=len(doi.held_back) if doi is not None else 0,
             )
         )
 
@@ -265,6 +331,62 @@ class ListSync:
             report=report,
         )
 
+    def _resolve_list(self, writer: ListWriter) -> ListWriter | None:
+        """The writer of the export's list: as given, or found (or created) by its name; None in a dry run
+        when a real run would create the list (a dry run creates nothing)."""
+        wanted = self.export.list_by_name
+        if wanted is None:
+            return writer
+        resolved = resolve_list(
+            writer.client, wanted, export_name=self.name, may_create=not self.options.dry_run, log=self.log
+        )
+        if resolved is None:
+            return None
+        self.resolved_list = resolved
+        self.export = self.export.with_list_id(resolved.list_id)
+        self.log.info(f"{self.name}: Brevo list {wanted.describe()} is list {resolved.list_id}")
+        return writer.for_list(resolved.list_id)
+
+    def _dry_run_of_a_list_to_create(self, members: ExportMembers, writer: ListWriter) -> DryRunOutcome:
+        """A dry run of an export whose list a real run would create: every member would be new (and, with
+        double opt-in, asked to confirm)."""
+        assert self.export.list_by_name is not None
+        writer.check_attributes(members.attributes)
+        empty = pd.DataFrame({c: pd.Series([], dtype=object) for c in (EMAIL, ATTRIBUTES_HASH, PHONE_KEY)})
+        diff = plan_sync(members, raw_value_hashes(members), empty).diff
+        new = diff.new[EMAIL]
+        doi = None
+        if self.export.double_opt_in is not None:
+            doi = DoubleOptInPlan(request=new, held_back=new, confirmed=new.iloc[:0], still_pending=0)
+        outcome = DryRunOutcome(
+            members,
+            diff,
+            pd.Index([], dtype=object),
+            ListCounts(0, 0, self.export.mode),
+            would_reconcile=False,
+            double_opt_in=doi,
+        )
+        self.log.info(
+            f"dry run of {self.name}: would create Brevo list {self.export.list_by_name.describe()}, add "
+            f"{outcome.adding:,}"
+            + (f" and ask {len(new):,} to confirm (double opt-in)" if doi else "")
+            + "; nothing created or sent"
+        )
+        return outcome
+
+    def _on_list_change(self, summary: ExportSummary | None) -> bool:
+        """The state was recorded for another list (the name now resolves to another ID, or list_id was
+        edited): it says nothing of this list, which is then read from Brevo as a reconcile does."""
+        previous = summary.run_facts.get("list_id") if summary else None
+        if previous is None or previous == self.export.list_id:
+            return False
+        self.reconciling = True
+        self.log.warning(
+            f"{self.name}: the sync state was recorded for Brevo list {previous}, this run writes to list "
+            f"{self.export.list_id}: reading that list's members from Brevo (as a reconcile does)"
+        )
+        return True
+
     def _on_drift(self, before: ListCounts) -> None:
         """Repair in this run (reconcile_drift, the default), or say that the drift check will fail."""
         if self.export.reconcile_drift:
@@ -276,12 +398,15 @@ class ListSync:
                 "does not repair it and its drift check fails"
             )
 
-    def _counts(self, listed: Mapping[str, Any], summary: ExportSummary | None) -> ListCounts:
-        """Brevo's count of the list beside the state's (``summary``), for the drift check."""
-        return ListCounts(brevo_member_count(listed), summary.member_count if summary else 0, self.export.mode)
+    def _counts(self, listed: Mapping[str, Any], summary: ExportSummary | None, *, pending: int = 0) -> ListCounts:
+        """Brevo's count of the list beside the state's (``summary``), for the drift check; ``pending``
+        double opt-in contacts may have joined the list since."""
+        state = summary.member_count if summary else 0
+        return ListCounts(brevo_member_count(listed), state, self.export.mode, pending)
 
     def _counts_now(self, listed: Mapping[str, Any]) -> ListCounts:
-        return self._counts(listed, self.store.summary(self.name))
+        pending = self.double_opt_in.pending_now() if self.double_opt_in else 0
+        return self._counts(listed, self.store.summary(self.name), pending=pending)
 
     def _finish(self, outcome: SyncOutcome) -> SyncOutcome:
         """The run's closing line: what changed, and what the list holds now by Brevo's own count."""

@@ -94,19 +94,35 @@ class ListWriter:
     def __init__(
         self,
         client: BrevoClient,
-        list_id: int,
+        list_id: int | None,
         *,
         poll: PollPolicy,
         heartbeat: Heartbeat,
     ) -> None:
         self.client = client
-        self.list_id = list_id
+        self._list_id = list_id
         self._poll = poll
         self.heartbeat = heartbeat
+
+    @property
+    def list_id(self) -> int:
+        if self._list_id is None:
+            raise RuntimeError("this writer's list is named by name and not resolved yet: use for_list(list_id)")
+        return self._list_id
+
+    def for_list(self, list_id: int) -> ListWriter:
+        """The same client and waits, for the list an export named by name once a run resolved it."""
+        return ListWriter(self.client, list_id, poll=self._poll, heartbeat=self.heartbeat)
 
     def check_ready(self, attributes: Iterable[str]) -> ListReadiness:
         """Fail before sending anything when the list or a mapped attribute does not exist."""
         found = self.client.get_list(self.list_id)
+        types, declared = self.check_attributes(attributes)
+        return ListReadiness(found, types, declared)
+
+    def check_attributes(self, attributes: Iterable[str]) -> tuple[dict[str, str], dict[str, AccountAttribute]]:
+        """Each mapped attribute's Brevo kind, and every attribute the account declares; fails when a mapped
+        attribute does not exist in the account."""
         declared = parse_attributes(self.client.attributes())
         account = {name: attribute.kind for name, attribute in declared.items()}
         missing = sorted(a for a in attributes if a.upper() not in account)
@@ -116,7 +132,7 @@ class ListWriter:
                 f"(it has {', '.join(sorted(account)) or 'none'}): create them in Brevo (Contacts > Settings > "
                 "Contact attributes) or change the export's mapping."
             )
-        return ListReadiness(found, {a: account[a.upper()] for a in attributes}, declared)
+        return {a: account[a.upper()] for a in attributes}, declared
 
     def import_all(self, bodies: Iterable[ImportBody], *, total: int, label: str = "import") -> list[ImportOutcome]:
         """Start every import, then wait for each; the caller decides what a failed process means.

@@ -28,6 +28,7 @@ def sync_metadata(
     rejected = outcome.members.raw[EMAIL]
     rejected = rejected[rejected.isin(imported.rejected)] if imported.rejected else rejected.iloc[:0]
     return {
+        **double_opt_in_metadata(outcome),
         "summary": dg.MetadataValue.md(summary_markdown(name, export, outcome, list_page)),
         "dagster/row_count": dg.MetadataValue.int(len(members.raw)),
         "added": dg.MetadataValue.int(outcome.added),
@@ -49,7 +50,7 @@ def sync_metadata(
         ),
         "contacts": dg.MetadataValue.json(
             {
-                "sent": diff.new_count + diff.changed_count,
+                "sent": diff.new_count + diff.changed_count - outcome.held_back,
                 "merged_by_email": members.duplicates,
                 "left_segments_kept_in_list": diff.left_count if export.mode == "upsert" else 0,
                 "invalid_phones": outcome.invalid_phones,
@@ -72,14 +73,42 @@ def sync_metadata(
     }
 
 
+def double_opt_in_metadata(outcome: SyncOutcome) -> dict[str, Any]:
+    """Counts of an export with double opt-in: confirmation requests this run sent, contacts found confirmed
+    (now in the list), contacts still waiting to confirm."""
+    report = outcome.double_opt_in
+    if report is None:
+        return {}
+    return {
+        "doi_requested": dg.MetadataValue.int(report.requested),
+        "doi_confirmed": dg.MetadataValue.int(report.confirmed),
+        "doi_pending": dg.MetadataValue.int(report.pending),
+        "doi_refused": dg.MetadataValue.int(len(report.refused)),
+    }
+
+
 def dry_run_metadata(name: str, export: ExportSettings, outcome: DryRunOutcome, *, mask: bool) -> dict[str, Any]:
     diff = outcome.diff
     removing = len(outcome.removing)
+    doi = outcome.double_opt_in
+    asking = f" and ask {len(doi.request):,} new contacts to confirm (double opt-in)" if doi else ""
     return {
+        **(
+            {
+                "doi_would_request": dg.MetadataValue.int(len(doi.request)),
+                "doi_would_confirm": dg.MetadataValue.int(len(doi.confirmed)),
+                "doi_pending": dg.MetadataValue.int(doi.still_pending),
+                "doi_request_sample": dg.MetadataValue.json(labelled_sample(doi.request, mask=mask, label="member")),
+            }
+            if doi
+            else {}
+        ),
         "summary": dg.MetadataValue.md(
-            f"**{name}** → Brevo list {export.list_id}, **dry run: nothing was sent**. A real run would add "
-            f"{diff.new_count:,}, update {diff.changed_count:,} and remove {removing:,} contacts "
-            f"({diff.unchanged_count:,} unchanged)."
+            f"**{name}** → {export.list_label}, **dry run: nothing was sent**. A real run would "
+            + ("create the list, " if export.list_id is None else "")
+            + f"add "
+            f"{outcome.adding:,}, update {diff.changed_count:,} and remove {removing:,} contacts "
+            f"({diff.unchanged_count:,} unchanged){asking}."
             + (
                 f"\n\n{outcome.before.describe(export.list_id)}: a real run reconciles."
                 if outcome.would_reconcile
@@ -88,7 +117,7 @@ def dry_run_metadata(name: str, export: ExportSettings, outcome: DryRunOutcome, 
         ),
         "dry_run": True,
         "dagster/row_count": dg.MetadataValue.int(len(outcome.members.raw)),
-        "added": dg.MetadataValue.int(diff.new_count),
+        "added": dg.MetadataValue.int(outcome.adding),
         "updated": dg.MetadataValue.int(diff.changed_count),
         "removed": dg.MetadataValue.int(removing),
         "unchanged": dg.MetadataValue.int(diff.unchanged_count),
@@ -125,13 +154,20 @@ def summary_markdown(name: str, export: ExportSettings, outcome: SyncOutcome, li
         "| | |",
         "| --- | --- |",
         f"| Members (from {', '.join(export.segments)}) | {len(outcome.members.raw):,} |",
-        f"| Sent | {diff.new_count + diff.changed_count:,} in {len(imported.outcomes)} import(s) |",
+        f"| Sent | {diff.new_count + diff.changed_count - outcome.held_back:,} in {len(imported.outcomes)} import(s) |",
         f"| Refused by Brevo | {refused:,}{_reasons_in_words(imported)} |",
         f"| With values left out (not fitting their type) | {outcome.unconvertible.affected:,} |",
         f"| Blocklisted members (Brevo does not e-mail them; no run lifts it) | {outcome.blocklisted_members:,} |",
         f"| Duration | {outcome.duration_seconds:.1f} s |",
         f"| Brevo and the sync state | {_agreement(outcome, export.list_id)} |",
     ]
+    if outcome.double_opt_in is not None:
+        doi = outcome.double_opt_in
+        lines.insert(
+            -1,
+            f"| Double opt-in | {doi.requested:,} asked to confirm, {doi.confirmed:,} confirmed, {doi.pending:,} "
+            "pending |",
+        )
     if outcome.nothing_changed:
         lines += ["", "The members are those of the last run: nothing was read from the state or sent."]
     return "\n".join(lines)

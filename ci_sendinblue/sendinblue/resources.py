@@ -145,9 +145,10 @@ class SendinblueResource(dg.ConfigurableResource):
             ) from None
 
     @contextmanager
-    def list_writer(self, list_id: int, log: logging.Logger | logging.LoggerAdapter) -> Iterator[ListWriter]:
+    def list_writer(self, list_id: int | None, log: logging.Logger | logging.LoggerAdapter) -> Iterator[ListWriter]:
         """A writer for one list with a client of its own, closed afterwards; ``log`` receives its progress,
-        and every retry with its reason as a warning."""
+        and every retry with its reason as a warning. ``list_id`` None: the export names its list by name,
+        and the run resolves it (``ListWriter.for_list``)."""
         heartbeat = Heartbeat(log.info)
         with self.client(log, heartbeat) as client:
             yield ListWriter(client, list_id, poll=self.poll_policy, heartbeat=heartbeat)

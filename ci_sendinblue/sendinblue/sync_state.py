@@ -26,6 +26,16 @@ Tables (SQLAlchemy Core, created if missing)::
         members_digest    TEXT      NULL,        -- digest of the members of that run, if it left nothing pending
         run_facts         TEXT      NULL,        -- JSON counts of that run a run that changes nothing reports
         state_version     VARCHAR(32) NULL)      -- random, new with every write of the members (state_cache)
+    ci_sendinblue_doi_pending(                   -- double opt-in: asked to confirm, not yet in the list
+        export_name  VARCHAR(200) NOT NULL,
+        email        VARCHAR(320) NOT NULL,      -- trimmed, lower-case
+        list_id      INTEGER      NOT NULL,      -- the list the confirmation adds the contact to
+        requested_at TIMESTAMP    NOT NULL,      -- UTC, when Brevo last mailed the confirmation request
+        PRIMARY KEY (export_name, email))
+
+Pending contacts are kept apart from the state: the state holds what Brevo confirmed is in the list, and a
+contact who has not clicked the confirmation link is not. A pending row leaves when the contact appears in the
+list (the run then records it in the state like any imported contact).
 
 Columns added after a table was first created are added by ``ALTER TABLE`` when the store opens.
 
@@ -69,6 +79,8 @@ log = logging.getLogger(__name__)
 
 STATE_TABLE = "ci_sendinblue_sync_state"
 EXPORT_TABLE = "ci_sendinblue_sync_export"
+PENDING_TABLE = "ci_sendinblue_doi_pending"
+REQUESTED_AT = "requested_at"
 DEFAULT_BATCH_SIZE = 100_000
 DEFAULT_LOAD_PAGE_ROWS = 1_000_000
 PHONE_KEY = "phone_key"
@@ -173,6 +185,14 @@ class SyncStateStore:
             sa.Column("members_digest", sa.Text(), nullable=True),
             sa.Column("run_facts", sa.Text(), nullable=True),
             sa.Column(STATE_VERSION, sa.String(32), nullable=True),
+        )
+        self.pending = sa.Table(
+            PENDING_TABLE,
+            self._metadata,
+            sa.Column("export_name", sa.String(200), primary_key=True),
+            sa.Column(EMAIL, sa.String(320), primary_key=True),
+            sa.Column("list_id", sa.Integer, nullable=False),
+            sa.Column(REQUESTED_AT, UTCDateTime(), nullable=False),
         )
         self._create_tables()
         namespace = f"{self._engine.url.render_as_string(hide_password=True)}|{schema or ''}"
@@ -279,7 +299,71 @@ class SyncStateStore:
         values["run_facts"] = json.loads(values["run_facts"] or "{}")
         return ExportSummary(**values)
 
+    def load_pending(self, export_name: str, list_id: int) -> pd.DataFrame:
+        """Contacts of the export asked to confirm their subscription to ``list_id`` and not yet seen in it:
+        columns ``email`` and ``requested_at``. Rows of another list (the export's list changed) are left out."""
+        table = self.pending
+        query = sa.select(table.c[EMAIL], table.c[REQUESTED_AT]).where(
+            table.c.export_name == export_name, table.c.list_id == list_id
+        )
+        with self._engine.connect() as conn:
+            rows = conn.execute(query.order_by(table.c[EMAIL])).all()
+        return pd.DataFrame(
+            {
+                EMAIL: pd.Series([r[0] for r in rows], dtype=object),
+                REQUESTED_AT: pd.Series([r[1] for r in rows], dtype="datetime64[us, UTC]"),
+            }
+        )
+
+    def pending_count(self, export_name: str, list_id: int) -> int:
+        table = self.pending
+        query = (
+            sa.select(sa.func.count())
+            .select_from(table)
+            .where(table.c.export_name == export_name, table.c.list_id == list_id)
+        )
+        with self._engine.connect() as conn:
+            return int(conn.execute(query).scalar_one())
+
     # -- writes ------------------------------------------------------------------------------------------
+
+    def record_pending(
+        self, export_name: str, emails: Sequence[str] | pd.Series, list_id: int, requested_at: datetime
+    ) -> int:
+        """Note that Brevo mailed these contacts a confirmation request for ``list_id`` (again, for a re-send)."""
+        if requested_at.tzinfo is None:
+            raise ValueError("requested_at must be timezone-aware")
+        keys = normalize_email_keys(pd.Series(list(emails), dtype=object)).dropna().drop_duplicates().tolist()
+        if not keys:
+            return 0
+        insert = (sqlite.insert if self._is_sqlite else postgresql.insert)(self.pending)
+        statement = insert.on_conflict_do_update(
+            index_elements=[self.pending.c.export_name, self.pending.c[EMAIL]],
+            set_={"list_id": insert.excluded.list_id, REQUESTED_AT: insert.excluded[REQUESTED_AT]},
+        )
+        row = {"export_name": export_name, "list_id": list_id, REQUESTED_AT: requested_at}
+        rows = [{**row, EMAIL: key} for key in keys]
+        with self._write() as conn:
+            for start in range(0, len(rows), self.batch_size):
+                conn.execute(statement, rows[start : start + self.batch_size])
+        log.info("sync state %s: recorded %d double opt-in request(s)", export_name, len(keys))
+        return len(keys)
+
+    def forget_pending(self, export_name: str, emails: Sequence[str] | pd.Series) -> int:
+        """Drop contacts from the pending ones (they confirmed: they are in the list now)."""
+        keys = normalize_email_keys(pd.Series(list(emails), dtype=object)).dropna().drop_duplicates().tolist()
+        if not keys:
+            return 0
+        with self._write() as conn:
+            for start in range(0, len(keys), self.batch_size):
+                chunk = keys[start : start + self.batch_size]
+                conn.execute(
+                    sa.delete(self.pending).where(
+                        self.pending.c.export_name == export_name,
+                        self.pending.c[EMAIL].in_(self._rows_source([chunk])),
+                    )
+                )
+        return len(keys)
 
     def record_confirmed_upserts(self, export_name: str, rows: pd.DataFrame, confirmed_at: datetime) -> int:
         """Insert or update (hash, phone key, ``confirmed_at``) for members Brevo confirmed; returns the rows

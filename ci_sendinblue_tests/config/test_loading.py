@@ -54,9 +54,63 @@ def test_an_unknown_key_is_named_with_its_path(write_project):
     assert "exports.newsletter.lsit_id: unknown key (check its spelling)" in problems_of(write_project, config)
 
 
-def test_a_missing_list_id_is_named(write_project):
+def test_an_export_without_a_list_is_told_both_ways_to_name_one(write_project):
     config = edited(lambda c: c["exports"]["newsletter"].pop("list_id"))
-    assert "exports.newsletter.list_id: Field required" in problems_of(write_project, config)
+    [problem] = problems_of(write_project, config)
+    assert problem.startswith("exports.newsletter: name the Brevo list once: either list_id: 12 or list: {name:")
+
+
+def test_an_export_naming_its_list_twice_is_refused(write_project):
+    config = edited(lambda c: c["exports"]["newsletter"].update(list={"name": "Newsletter"}))
+    [problem] = problems_of(write_project, config)
+    assert problem.startswith("exports.newsletter: name the Brevo list once")
+
+
+def test_a_list_by_name_loads_with_its_folder_and_no_creation_by_default(write_project):
+    def by_name(config: dict[str, Any]) -> None:
+        export = config["exports"]["newsletter"]
+        export.pop("list_id")
+        export["list"] = {"name": "Newsletter", "folder": "Marketing"}
+
+    export = load_settings(write_project(edited(by_name))).exports["newsletter"]
+    assert export.list_id is None
+    assert (export.list_by_name.name, export.list_by_name.folder) == ("Newsletter", "Marketing")
+    assert export.list_by_name.create_if_missing is False
+    assert export.list_label == "Brevo list 'Newsletter' in folder 'Marketing'"
+    assert export.with_list_id(7).list_id == 7
+
+
+def test_creating_a_list_by_name_needs_its_folder(write_project):
+    def by_name(config: dict[str, Any]) -> None:
+        export = config["exports"]["newsletter"]
+        export.pop("list_id")
+        export["list"] = {"name": "Newsletter", "create_if_missing": True}
+
+    [problem] = problems_of(write_project, edited(by_name))
+    assert problem.startswith("exports.newsletter.list: create_if_missing needs folder")
+
+
+@pytest.mark.parametrize(
+    ("setting", "path"),
+    [
+        ({"template_id": 0, "redirection_url": "https://example.com/thanks"}, "double_opt_in.template_id"),
+        ({"template_id": 3, "redirection_url": "http://example.com/thanks"}, "double_opt_in.redirection_url"),
+        ({"template_id": 3, "redirection_url": "not a url"}, "double_opt_in.redirection_url"),
+        ({"template_id": 3}, "double_opt_in.redirection_url"),
+    ],
+)
+def test_a_bad_double_opt_in_setting_is_named(write_project, setting, path):
+    config = edited(lambda c: c["exports"]["newsletter"].update(double_opt_in=setting))
+    [problem] = problems_of(write_project, config)
+    assert problem.startswith(f"exports.newsletter.{path}: ")
+
+
+def test_double_opt_in_may_redirect_to_this_machine_over_http(write_project):
+    setting = {"template_id": 3, "redirection_url": "http://127.0.0.1:8080/thanks"}
+    config = edited(lambda c: c["exports"]["newsletter"].update(double_opt_in=setting))
+    doi = load_settings(write_project(config)).exports["newsletter"].double_opt_in
+    assert (doi.template_id, str(doi.redirection_url)) == (3, "http://127.0.0.1:8080/thanks")
+    assert doi.resend_after_days is None
 
 
 def test_an_export_naming_an_undefined_segment_is_refused(write_project):

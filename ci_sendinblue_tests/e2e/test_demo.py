@@ -8,6 +8,10 @@ import sys
 
 import pytest
 
+from ci_sendinblue.config.loading import load_settings
+from ci_sendinblue.demo import run_demo
+from ci_sendinblue_tests.helpers import base_config
+
 pytestmark = pytest.mark.e2e
 
 
@@ -26,3 +30,14 @@ def test_the_demo_exports_the_sample_profiles_and_reports_the_list():
     )
     assert "Result: success" in report
     assert "@" in report and not re.search(r"[a-z0-9]{2,}@example\.", report), "emails must be masked"
+
+
+def test_the_demo_holds_the_lists_exports_name_by_name(write_project):
+    config = base_config()
+    export = config["exports"]["newsletter"]
+    del export["list_id"]
+    export["list"] = {"name": "Spring leads", "folder": "Marketing"}
+    result = run_demo(load_settings(write_project(config)))
+    assert result.success, result.report
+    assert re.search(r"newsletter -> list \d+: 3 sent", result.report)
+    assert "members now in the list: 3" in result.report
