@@ -46,17 +46,24 @@ ATTRIBUTES = ["FIRSTNAME", "LASTNAME", "SMS"]
 SAFE_ROUTES = frozenset(
     {
         "GET /contacts",
+        "GET /contacts/{identifier}",
         "GET /contacts/attributes",
+        "GET /contacts/folders",
+        "GET /contacts/lists",
         "GET /contacts/lists/{listId}",
         "GET /contacts/lists/{listId}/contacts",
         "GET /processes/{processId}",
+        "POST /contacts/doubleOptinConfirmation",
+        "POST /contacts/folders",
         "POST /contacts/import",
+        "POST /contacts/lists",
         "POST /contacts/lists/{listId}/contacts/remove",
     }
 )
 """Every Brevo route the project may call, and none that lifts an opt-out: no contact update (where
 ``emailBlacklisted: false`` unblocks), no contact deletion (which forgets the opt-out), no SMS/email unblock.
-Imports are on the list because their bodies are checked too (:func:`blocklist_flags`)."""
+Imports are on the list because their bodies are checked too (:func:`blocklist_flags`); a double opt-in
+confirmation never lifts an opt-out (the emulator models Brevo's rule)."""
 
 
 def blocklist_flags(body: Any, path: str = "") -> Iterator[tuple[str, Any]]:

@@ -217,7 +217,8 @@ def test_a_contact_brevo_counts_as_invalid_is_isolated_and_not_recorded(write_pr
     first = dg.materialize(list(defs.assets or []), resources=resources(path, brevo), instance=instance)
     [event] = [m for m in first.asset_materializations_for_node("sendinblue__newsletter")]
     assert event.metadata["rejected"].value == 1
-    assert event.metadata["rejected_sample"].value == ["member 3: z***@xn--zz.org"]
+    assert event.metadata["rejected_sample"].value == ["member 3: z***@xn--zz.org (invalid email)"]
+    assert event.metadata["rejected_by_reason"].value == {"invalid email": 1}
     [check] = [c for c in first.get_asset_check_evaluations() if c.check_name == "refused_share_within_threshold"]
     assert check.passed and check.metadata["refused"].value == 1
     assert set(brevo.members(12)) == {"ann@example.com", "carl@example.net"}

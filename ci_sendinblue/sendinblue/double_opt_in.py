@@ -63,6 +63,8 @@ class DoubleOptInReport:
     confirmed: int = 0
     pending: int = 0
     """Pending contacts after the run (requested in this run or earlier, not yet in the list)."""
+    opted_out: list[str] = field(default_factory=list)
+    """New contacts Brevo already holds as opted out of e-mail: not mailed a confirmation request."""
 
 
 def in_list(writer: ListWriter, emails: pd.Series, *, list_size: int) -> pd.Series:
@@ -73,6 +75,17 @@ def in_list(writer: ListWriter, emails: pd.Series, *, list_size: int) -> pd.Seri
         return emails.map(lambda email: _lists_contact(writer, email)).astype(bool)
     members = pd.Index([str(m.get("email", "")).strip().lower() for m in writer.members()])
     return emails.isin(members)
+
+
+def opted_out(writer: ListWriter, emails: pd.Series) -> pd.Series:
+    """Which of ``emails`` Brevo holds as opted out of e-mail (one ``GET /contacts/{email}`` each): a person
+    who unsubscribed is never mailed a confirmation request, whatever the segment says."""
+
+    def blocklisted(email: str) -> bool:
+        contact = writer.client.contact(email)
+        return bool(contact and contact.get("emailBlacklisted"))
+
+    return emails.map(blocklisted).astype(bool) if len(emails) else pd.Series(False, index=emails.index, dtype=bool)
 
 
 def _lists_contact(writer: ListWriter, email: str) -> bool:
@@ -224,6 +237,14 @@ class DoubleOptInRun:
         and let the confirmed ones go: those still ``members`` were imported with the others; those who left
         the segments are recorded in the state with a hash no run makes."""
         asked = to_import.loc[to_import[EMAIL].isin(plan.request)]
+        blocklisted = opted_out(writer, asked[EMAIL])
+        skipped = asked.loc[blocklisted, EMAIL].tolist()
+        if skipped:
+            self.log.warning(
+                f"{self.export_name}: double opt-in: {len(skipped):,} new contact(s) are opted out of e-mail in "
+                f"Brevo and are not mailed ({', '.join(masked_sample(skipped, mask=self.mask))})"
+            )
+        asked = asked.loc[~blocklisted]
         requested_at = datetime.now(UTC)
         requested, refused = request_confirmations(
             writer,
@@ -244,6 +265,7 @@ class DoubleOptInRun:
             refused=refused,
             confirmed=len(plan.confirmed),
             pending=self.store.pending_count(self.export_name, self.list_id),
+            opted_out=skipped,
         )
         self.log.info(
             f"{self.export_name}: double opt-in: {report.requested:,} confirmation(s) requested, "

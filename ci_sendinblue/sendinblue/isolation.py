@@ -19,9 +19,10 @@ import pandas as pd
 
 from ci_sendinblue.memory import release_unused_memory
 from ci_sendinblue.privacy import masked_sample
+from ci_sendinblue.sendinblue.contacts import SMS
 from ci_sendinblue.sendinblue.errors import ImportsFailed
 from ci_sendinblue.sendinblue.imports import ImportBody
-from ci_sendinblue.sendinblue.list_writer import ImportOutcome, ListWriter
+from ci_sendinblue.sendinblue.list_writer import DUPLICATE_SMS, ImportOutcome, ListWriter
 
 
 @dataclass
@@ -34,6 +35,9 @@ class ImportReport:
     """Why Brevo refused each of ``rejected`` (same order), as its process said: "invalid email",
     "duplicate SMS", "import failed", ..."""
     unresolved: list[ImportOutcome] = field(default_factory=list)
+    sms_left_out: list[str] = field(default_factory=list)
+    """Emails Brevo refused because another contact of the account holds their number: imported again without
+    SMS (Brevo keeps one number per contact), reported, not rejected."""
 
     def rejected_by_reason(self) -> dict[str, int]:
         """How many contacts Brevo refused for each reason."""
@@ -76,7 +80,16 @@ def import_isolating_refused(
         confirm(_confirmed_rows(rows, [outcome.emails.index for outcome in outcomes if outcome.clean]))
         pending = []
         for outcome in (o for o in outcomes if not o.clean):
-            if len(outcome.emails) == 1:
+            if len(outcome.emails) == 1 and budget >= 1 and _number_taken(outcome, rows):
+                budget -= 1
+                report.sms_left_out.extend(outcome.emails.tolist())
+                log.warning(
+                    f"import process {outcome.process_id} {outcome.outcome_text} for a single contact "
+                    f"({masked_sample(outcome.emails, mask=mask)[0]}): another Brevo contact holds its number, "
+                    "importing it again without SMS"
+                )
+                pending.append(rows.loc[outcome.emails.index].drop(columns=[SMS]))
+            elif len(outcome.emails) == 1:
                 report.rejected.extend(outcome.emails.tolist())
                 report.rejected_reasons.append(outcome.reason)
                 log.warning(
@@ -96,6 +109,14 @@ def import_isolating_refused(
                 report.unresolved.append(outcome)
     _raise_unless_progress(report, budget_setting)
     return report
+
+
+def _number_taken(outcome: ImportOutcome, rows: pd.DataFrame) -> bool:
+    """Brevo left the contact out only because its SMS number belongs to another contact, and it was sent
+    with one (a retry without SMS has none, so a second refusal is final)."""
+    if set(outcome.refusals) != {DUPLICATE_SMS} or SMS not in rows:
+        return False
+    return bool(rows.loc[outcome.emails.index, SMS].notna().all())
 
 
 def _confirmed_rows(rows: pd.DataFrame, labels: list[pd.Index]) -> pd.DataFrame:

@@ -27,10 +27,11 @@ from ci_sendinblue.sendinblue.policies import PollPolicy
 from ci_sendinblue.sendinblue.progress import Heartbeat, data_size
 from ci_sendinblue.sendinblue.read_ahead import read_ahead
 
+DUPLICATE_SMS = "duplicate SMS"
 REFUSAL_COUNTERS = {
     "invalid_emails": "invalid email",
     "duplicate_email_id": "duplicate email",
-    "duplicate_phone_id": "duplicate SMS",
+    "duplicate_phone_id": DUPLICATE_SMS,
 }
 """Brevo's ``info.import`` counters of contacts an import left out, and the reason each one stands for. A
 duplicate email in one of our imports means Brevo folds two addresses we keep apart; a duplicate SMS, that

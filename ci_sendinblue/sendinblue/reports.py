@@ -56,6 +56,7 @@ def sync_metadata(
                 "invalid_phones": outcome.invalid_phones,
                 "invalid_phones_sent": outcome.invalid_phones_sent,
                 "shared_phones": outcome.shared_phones,
+                "sms_held_by_another_brevo_contact": len(imported.sms_left_out),
                 "state_members": outcome.after.state,
                 "blocklisted_members": outcome.blocklisted_members,
             }
@@ -66,6 +67,11 @@ def sync_metadata(
         "added_sample": dg.MetadataValue.json(labelled_sample(diff.new[EMAIL], mask=mask, label="member", size=5)),
         "rejected_by_reason": dg.MetadataValue.json(imported.rejected_by_reason()),
         "rejected_sample": dg.MetadataValue.json(_with_reasons(rejected, imported, mask=mask)),
+        "sms_left_out_sample": dg.MetadataValue.json(
+            labelled_sample(
+                members.raw[EMAIL][members.raw[EMAIL].isin(imported.sms_left_out)], mask=mask, label="member"
+            )
+        ),
         "invalid_phone_sample": dg.MetadataValue.json(
             labelled_sample(outcome.invalid_phone_sample, mask=mask, label="member")
         ),
@@ -84,6 +90,7 @@ def double_opt_in_metadata(outcome: SyncOutcome) -> dict[str, Any]:
         "doi_confirmed": dg.MetadataValue.int(report.confirmed),
         "doi_pending": dg.MetadataValue.int(report.pending),
         "doi_refused": dg.MetadataValue.int(len(report.refused)),
+        "doi_skipped_opted_out": dg.MetadataValue.int(len(report.opted_out)),
     }
 
 

@@ -25,8 +25,8 @@ def test_the_demo_exports_the_sample_profiles_and_reports_the_list():
     in_list = int(re.search(r"members now in the list: (\d+)", report).group(1))
     assert sent == in_list > 0
     assert (
-        "checks: list_matches_sync_state passed, refused_share_within_threshold passed, members_within_cap passed"
-        in report
+        "checks: list_matches_sync_state passed, refused_share_within_threshold passed, "
+        "unconvertible_values_within_threshold passed, members_within_cap passed" in report
     )
     assert "Result: success" in report
     assert "@" in report and not re.search(r"[a-z0-9]{2,}@example\.", report), "emails must be masked"

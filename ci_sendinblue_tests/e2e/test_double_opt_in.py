@@ -10,7 +10,7 @@ import dagster as dg
 import pandas as pd
 import pytest
 
-from ci_sendinblue_tests.helpers import e2e_config
+from ci_sendinblue_tests.helpers import SAFE_ROUTES, e2e_config
 
 pytestmark = pytest.mark.e2e
 NEWSLETTER = dg.AssetKey(["sendinblue", "newsletter"])
@@ -122,11 +122,25 @@ def test_a_few_new_and_pending_contacts_are_looked_up_one_by_one(emulator, run_p
     assert asked.result.success, asked.failure_message
     assert [r["email"] for r in emulator.doi_requests()] == ["dee@example.com"]
     assert emulator.request_counts().get("GET /contacts/lists/{listId}/contacts", 0) == 0
-    assert emulator.request_counts()["GET /contacts/{identifier}"] == 1
+    # one look-up for membership, one for an opt-out before mailing the request
+    assert emulator.request_counts()["GET /contacts/{identifier}"] == 2
 
     emulator.confirm_doi(["dee@example.com"])
     confirmed = run_pipeline(config, profiles=grown)
     assert confirmed.result.success, confirmed.failure_message
     assert (confirmed.metadata(NEWSLETTER)["doi_confirmed"], confirmed.metadata(NEWSLETTER)["doi_pending"]) == (1, 0)
-    assert emulator.request_counts()["GET /contacts/{identifier}"] == 2
+    assert emulator.request_counts()["GET /contacts/{identifier}"] == 3
     assert listed(emulator) == MEMBERS | {"dee@example.com"}
+
+
+def test_a_new_contact_opted_out_in_brevo_is_never_mailed_a_confirmation_request(emulator, run_pipeline):
+    emulator.blocklist(["zoe@example.org"])
+    run = run_pipeline(with_doi(emulator.api_url))
+    assert run.result.success, run.failure_message
+    assert {r["email"] for r in emulator.doi_requests()} == MEMBERS - {"zoe@example.org"}
+    metadata = run.metadata(NEWSLETTER)
+    assert (metadata["doi_requested"], metadata["doi_skipped_opted_out"]) == (2, 1)
+    [zoe] = [c for c in emulator.contacts() if c["email"] == "zoe@example.org"]
+    assert zoe["emailBlacklisted"] and zoe["listIds"] == []
+    used = {route for route, count in emulator.request_counts().items() if count}
+    assert used <= SAFE_ROUTES, sorted(used - SAFE_ROUTES)

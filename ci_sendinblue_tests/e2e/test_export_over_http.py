@@ -99,3 +99,14 @@ def test_the_dagster_command_line_materializes_the_list(emulator, write_project,
     assert completed.returncode == 0, completed.stderr[-3000:]
     assert API_KEY not in completed.stdout + completed.stderr
     assert len(emulator.members(12)) == 3
+
+
+@pytest.mark.parametrize(("notify", "disabled"), [(None, True), (True, False)], ids=["quiet by default", "mail asked"])
+def test_imports_ask_brevo_not_to_mail_the_account_owner_unless_the_export_wants_it(
+    emulator, run_pipeline, notify, disabled
+):
+    changes = {} if notify is None else {"notify_on_import": notify}
+    run = run_pipeline(e2e_config(emulator.api_url, **changes))
+    assert run.result.success, run.failure_message
+    imports = [p for p in emulator.processes() if p["name"] == "IMPORTUSER"]
+    assert imports and {p["options"]["disableNotification"] for p in imports} == {disabled}

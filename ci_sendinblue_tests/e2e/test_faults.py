@@ -146,7 +146,9 @@ def test_the_client_stays_under_brevos_rate_limit_instead_of_hitting_it(emulator
     assert listed(emulator) == expected_members(profiles)
 
 
-def test_a_contact_whose_number_another_contact_holds_is_refused_with_that_reason(emulator, run_pipeline, profiles):
+def test_a_contact_whose_number_another_brevo_contact_holds_lands_without_sms_and_is_reported(
+    emulator, run_pipeline, profiles
+):
     expected = expected_members(profiles)
     taken = next(email for email, attributes in sorted(expected.items()) if "SMS" in attributes)
     holder = httpx.post(
@@ -158,11 +160,12 @@ def test_a_contact_whose_number_another_contact_holds_is_refused_with_that_reaso
     run = run_pipeline(fault_config(emulator.api_url), profiles=profiles)
     assert run.result.success, run.failure_message
     metadata = run.metadata(NEWSLETTER)
-    assert metadata["rejected_by_reason"] == {"duplicate SMS": 1}
-    [sample] = metadata["rejected_sample"]
-    assert sample.endswith(f": {taken[0]}***@{taken.split('@')[1]} (duplicate SMS)")
-    assert "1 refused by Brevo (1 duplicate SMS)" in "\n".join(
+    assert metadata["rejected"] == 0
+    assert metadata["contacts"]["sms_held_by_another_brevo_contact"] == 1
+    [sample] = metadata["sms_left_out_sample"]
+    assert sample.endswith(f": {taken[0]}***@{taken.split('@')[1]}")
+    assert "(1 duplicate SMS)" in warnings_of(run) + "\n".join(
         record.user_message for record in run.instance.all_logs(run.result.run_id) if record.user_message
     )
-    del expected[taken]
+    del expected[taken]["SMS"]
     assert listed(emulator) == expected

@@ -176,11 +176,17 @@ def test_the_client_has_no_way_to_update_delete_or_unblock_a_contact():
     assert public == {
         "attributes",
         "close",
+        "contact",
         "contacts",
+        "create_folder",
+        "create_list",
+        "folders",
         "get_list",
         "import_contacts",
         "limiter",
         "list_members",
+        "lists",
         "process",
         "remove_from_list",
+        "request_double_opt_in",
     }
