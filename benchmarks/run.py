@@ -53,6 +53,8 @@ LIST_ID = 12
 ATTRIBUTES = ["FIRSTNAME", "LASTNAME", "SMS"]
 API_KEY = "bench-key-not-a-secret"
 EXPORT = "bench"
+SELECTION = f"*sendinblue/{EXPORT}"
+"""`dagster asset materialize --select`: the export's list asset and everything upstream of it."""
 SEGMENT = "everyone"
 TILE = 100_000
 ORIGINAL_SECONDS_PER_MILLION = 90 * 60  # Dynamics 365 CI's export to Sendinblue: up to 90 min per 1M profiles
@@ -531,7 +533,9 @@ def run_cli_scenarios(
             if key == "c_1pct_changed":
                 place("changed")
             imports_before = emulator.request_counts().get("POST /contacts/import", 0)
-            command = [dagster_cli(), "asset", "materialize", "-m", "ci_sendinblue.definitions", "--select", "*"]
+            # The export and what it depends on, as its job runs it (not the opt-outs asset, whose first read
+            # lists the whole account: a cost of its own, not the export's).
+            command = [dagster_cli(), "asset", "materialize", "-m", "ci_sendinblue.definitions", "--select", SELECTION]
             run = run_child(command, cli_env(home, config))
             run["import_requests"] = emulator.request_counts().get("POST /contacts/import", 0) - imports_before
             in_process = runs[key][-1]
