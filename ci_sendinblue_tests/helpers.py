@@ -66,6 +66,30 @@ Imports are on the list because their bodies are checked too (:func:`blocklist_f
 confirmation never lifts an opt-out (the emulator models Brevo's rule)."""
 
 
+LISTED_ATTRIBUTES = [
+    {"name": "FIRSTNAME", "category": "normal", "type": "text"},
+    {"name": "LTV", "category": "normal", "type": "float"},
+    {"name": "BIRTHDAY", "category": "normal", "type": "date"},
+    {"name": "OPTIN", "category": "normal", "type": "boolean"},
+    {
+        "name": "TIER",
+        "category": "category",
+        "enumeration": [{"value": 1, "label": "Gold"}, {"value": 2, "label": "Silver"}],
+    },
+    {"name": "SIZE", "category": "normal", "type": "category", "enumeration": [{"value": 1, "label": "S"}]},
+    {"name": "INTERESTS", "category": "normal", "type": "multiple-choice", "multiCategoryOptions": ["Yoga", "Run"]},
+    {"name": "ORDER_ID", "category": "transactional", "type": "id"},
+    {"name": "ORDER_TOTAL", "category": "transactional", "type": "float"},
+    {"name": "ORDERS", "category": "calculated", "calculatedValue": "COUNT[ORDER_ID]"},
+    {"name": "ALL_ORDERS", "category": "global", "calculatedValue": "SUM[ORDERS]"},
+    {"name": "SMS", "category": "normal", "type": "text"},
+    {"name": "Legacy"},
+]
+"""An account's ``GET /contacts/attributes`` with every category and type, as Brevo lists them (a category
+attribute with and without ``type``, a multiple-choice one, transactional, calculated and global ones, and a
+legacy entry with a name only)."""
+
+
 def blocklist_flags(body: Any, path: str = "") -> Iterator[tuple[str, Any]]:
     """Every key of a request body that sets a blocklist (``emailBlacklist``, ``smsBlacklisted``, ...), with
     its path and value: a body may only leave them out or say ``false`` on an import, which leaves the

@@ -8,27 +8,9 @@ import pytest
 from ci_sendinblue.sendinblue.attributes import AccountAttribute, parse_attributes, plan_conversions
 from ci_sendinblue.sendinblue.errors import MappingRefused
 from ci_sendinblue.sendinblue.mapping import FieldMapping
+from ci_sendinblue_tests.helpers import LISTED_ATTRIBUTES
 
-LISTED = [
-    {"name": "FIRSTNAME", "category": "normal", "type": "text"},
-    {"name": "LTV", "category": "normal", "type": "float"},
-    {"name": "BIRTHDAY", "category": "normal", "type": "date"},
-    {"name": "OPTIN", "category": "normal", "type": "boolean"},
-    {
-        "name": "TIER",
-        "category": "category",
-        "enumeration": [{"value": 1, "label": "Gold"}, {"value": 2, "label": "Silver"}],
-    },
-    {"name": "SIZE", "category": "normal", "type": "category", "enumeration": [{"value": 1, "label": "S"}]},
-    {"name": "INTERESTS", "category": "normal", "type": "multiple-choice", "multiCategoryOptions": ["Yoga", "Run"]},
-    {"name": "ORDER_ID", "category": "transactional", "type": "id"},
-    {"name": "ORDER_TOTAL", "category": "transactional", "type": "float"},
-    {"name": "ORDERS", "category": "calculated", "calculatedValue": "COUNT[ORDER_ID]"},
-    {"name": "ALL_ORDERS", "category": "global", "calculatedValue": "SUM[ORDERS]"},
-    {"name": "SMS", "category": "normal", "type": "text"},
-    {"name": "Legacy"},
-]
-ACCOUNT = parse_attributes(LISTED)
+ACCOUNT = parse_attributes(LISTED_ATTRIBUTES)
 
 
 def mapping(formats: dict | None = None, **attributes: str) -> FieldMapping:

@@ -18,22 +18,10 @@ from ci_sendinblue.sendinblue.reconcile import list_as_state
 from ci_sendinblue.sendinblue.sync_diff import ATTRIBUTES_HASH
 from ci_sendinblue.sendinblue.sync_plan import SyncPlan, plan_sync, raw_value_hashes
 from ci_sendinblue.sendinblue.sync_state import PHONE_KEY
+from ci_sendinblue_tests.helpers import LISTED_ATTRIBUTES
 
 NO_STATE = pd.DataFrame({c: pd.Series([], dtype=object) for c in (EMAIL, ATTRIBUTES_HASH, PHONE_KEY)})
-ACCOUNT = parse_attributes(
-    [
-        {"name": "FIRSTNAME", "category": "normal", "type": "text"},
-        {"name": "LTV", "category": "normal", "type": "float"},
-        {"name": "BIRTHDAY", "category": "normal", "type": "date"},
-        {"name": "OPTIN", "category": "normal", "type": "boolean"},
-        {
-            "name": "TIER",
-            "category": "category",
-            "enumeration": [{"value": 1, "label": "Gold"}, {"value": 2, "label": "Silver"}],
-        },
-        {"name": "INTERESTS", "category": "normal", "type": "multiple-choice", "multiCategoryOptions": ["Yoga", "Run"]},
-    ]
-)
+ACCOUNT = parse_attributes(LISTED_ATTRIBUTES)
 COLUMNS = {
     "FIRSTNAME": "First",
     "LTV": "Value",
