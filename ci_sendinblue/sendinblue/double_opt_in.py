@@ -67,30 +67,46 @@ class DoubleOptInReport:
     """New contacts Brevo already holds as opted out of e-mail: not mailed a confirmation request."""
 
 
-def in_list(writer: ListWriter, emails: pd.Series, *, list_size: int) -> pd.Series:
-    """Which of ``emails`` (normalised) the writer's list holds, asked the cheaper way (see the module)."""
+Contacts = dict[str, dict[str, Any] | None]
+"""Contacts as ``GET /contacts/{email}`` gave them (None: Brevo has none), by email, so one run asks once."""
+
+
+def in_list(writer: ListWriter, emails: pd.Series, *, list_size: int, known: Contacts | None = None) -> pd.Series:
+    """Which of ``emails`` (normalised) the writer's list holds, asked the cheaper way (see the module); the
+    contacts looked up one by one are kept in ``known``."""
     if emails.empty:
         return pd.Series(False, index=emails.index, dtype=bool)
     if len(emails) <= math.ceil(list_size / MAX_LIST_MEMBERS_PAGE):
-        return emails.map(lambda email: _lists_contact(writer, email)).astype(bool)
+        known = {} if known is None else known
+
+        def listed(email: str) -> bool:
+            contact = _contact(writer, email, known)
+            return contact is not None and writer.list_id in {int(i) for i in contact.get("listIds") or []}
+
+        return emails.map(listed).astype(bool)
     members = pd.Index([str(m.get("email", "")).strip().lower() for m in writer.members()])
     return emails.isin(members)
 
 
-def opted_out(writer: ListWriter, emails: pd.Series) -> pd.Series:
-    """Which of ``emails`` Brevo holds as opted out of e-mail (one ``GET /contacts/{email}`` each): a person
-    who unsubscribed is never mailed a confirmation request, whatever the segment says."""
+def opted_out(writer: ListWriter, emails: pd.Series, *, known: Contacts | None = None) -> pd.Series:
+    """Which of ``emails`` Brevo holds as opted out of e-mail (one ``GET /contacts/{email}`` each unless
+    ``known`` has it): a person who unsubscribed is never mailed a confirmation request, whatever the segment
+    says."""
+    if emails.empty:
+        return pd.Series(False, index=emails.index, dtype=bool)
+    known = {} if known is None else known
 
     def blocklisted(email: str) -> bool:
-        contact = writer.client.contact(email)
+        contact = _contact(writer, email, known)
         return bool(contact and contact.get("emailBlacklisted"))
 
-    return emails.map(blocklisted).astype(bool) if len(emails) else pd.Series(False, index=emails.index, dtype=bool)
+    return emails.map(blocklisted).astype(bool)
 
 
-def _lists_contact(writer: ListWriter, email: str) -> bool:
-    contact = writer.client.contact(email)
-    return contact is not None and writer.list_id in {int(i) for i in contact.get("listIds") or []}
+def _contact(writer: ListWriter, email: str, known: Contacts) -> dict[str, Any] | None:
+    if email not in known:
+        known[email] = writer.client.contact(email)
+    return known[email]
 
 
 def plan_double_opt_in(
@@ -210,6 +226,7 @@ class DoubleOptInRun:
         self.mask = mask
         self.pending = store.load_pending(export_name, list_id)
         """Contacts asked to confirm in earlier runs and not yet seen in the list."""
+        self._known: Contacts = {}
 
     def plan(
         self, writer: ListWriter, new: pd.Series, *, list_size: int, list_members: pd.Index | None = None
@@ -220,7 +237,7 @@ class DoubleOptInRun:
         def listed(emails: pd.Series) -> pd.Series:
             if list_members is not None:
                 return emails.isin(list_members)
-            return in_list(writer, emails, list_size=list_size)
+            return in_list(writer, emails, list_size=list_size, known=self._known)
 
         return plan_double_opt_in(new, self.pending, listed, settings=self.settings, now=datetime.now(UTC))
 
@@ -237,7 +254,7 @@ class DoubleOptInRun:
         and let the confirmed ones go: those still ``members`` were imported with the others; those who left
         the segments are recorded in the state with a hash no run makes."""
         asked = to_import.loc[to_import[EMAIL].isin(plan.request)]
-        blocklisted = opted_out(writer, asked[EMAIL])
+        blocklisted = opted_out(writer, asked[EMAIL], known=self._known)
         skipped = asked.loc[blocklisted, EMAIL].tolist()
         if skipped:
             self.log.warning(

@@ -266,7 +266,7 @@ class ListSync:
         confirmations = None
         if self.double_opt_in is not None and doi is not None:
             confirmations = self.double_opt_in.send(
-                writer, plan.to_import, doi, members.raw[EMAIL], literal=self._body_options()["literal"]
+                writer, plan.to_import, doi, members.raw[EMAIL], literal=self._typed_attributes()
             )
         removed = self._remove(writer, removing)
         facts = {
@@ -511,13 +511,17 @@ class ListSync:
     def _body_count(self, rows: pd.DataFrame) -> int:
         return count_import_bodies(rows.drop(columns=[ATTRIBUTES_HASH, PHONE_KEY]), **self._body_options())
 
+    def _typed_attributes(self) -> frozenset[str]:
+        """The attributes sent as JSON literals (numbers, booleans, dates, arrays), by import or opt-in request."""
+        return frozenset(a for a, c in self.conversions.items() if c.typed)
+
     def _body_options(self) -> dict[str, Any]:
         """The import's options, the same for packing the bodies and counting them."""
         return {
             "list_id": self.export.list_id,
             "max_bytes": self.export.max_import_bytes,
             "clear_empty_attributes": self.export.clear_empty_attributes,
-            "literal": frozenset(a for a, c in self.conversions.items() if c.typed),
+            "literal": self._typed_attributes(),
             "notify": self.export.notify_on_import,
         }
 

@@ -122,14 +122,13 @@ def test_a_few_new_and_pending_contacts_are_looked_up_one_by_one(emulator, run_p
     assert asked.result.success, asked.failure_message
     assert [r["email"] for r in emulator.doi_requests()] == ["dee@example.com"]
     assert emulator.request_counts().get("GET /contacts/lists/{listId}/contacts", 0) == 0
-    # one look-up for membership, one for an opt-out before mailing the request
-    assert emulator.request_counts()["GET /contacts/{identifier}"] == 2
+    assert emulator.request_counts()["GET /contacts/{identifier}"] == 1
 
     emulator.confirm_doi(["dee@example.com"])
     confirmed = run_pipeline(config, profiles=grown)
     assert confirmed.result.success, confirmed.failure_message
     assert (confirmed.metadata(NEWSLETTER)["doi_confirmed"], confirmed.metadata(NEWSLETTER)["doi_pending"]) == (1, 0)
-    assert emulator.request_counts()["GET /contacts/{identifier}"] == 3
+    assert emulator.request_counts()["GET /contacts/{identifier}"] == 2
     assert listed(emulator) == MEMBERS | {"dee@example.com"}
 
 
