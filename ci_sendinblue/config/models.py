@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
 import dagster as dg
 from pydantic import (
@@ -139,7 +139,22 @@ NotOf.model_rebuild()
 # --- the four sections ---------------------------------------------------------------------------------------
 
 
-class ProfilesSettings(StrictModel):
+class ReadingOptions(StrictModel):
+    """How typed attributes' text is read (``date_format``, ``decimal_separator``, ``thousands_separator``):
+    the checks the profiles' defaults and a mapping entry's own options share; each declares the fields."""
+
+    @field_validator("date_format", check_fields=False)
+    @classmethod
+    def _whole_date(cls, date_format: str | None) -> str | None:
+        return _valid_date_format(date_format)
+
+    @model_validator(mode="after")
+    def _separators_differ(self) -> Self:
+        _check_separators(getattr(self, "decimal_separator", None), getattr(self, "thousands_separator", None))
+        return self
+
+
+class ProfilesSettings(ReadingOptions):
     """Where the unified customer profiles come from."""
 
     path: Path
@@ -160,16 +175,6 @@ class ProfilesSettings(StrictModel):
     date_format: str | None = Field(
         default=None, description="A strptime format (e.g. %d/%m/%Y) for date attributes' text; ISO is always read."
     )
-
-    @field_validator("date_format")
-    @classmethod
-    def _whole_date(cls, date_format: str | None) -> str | None:
-        return _valid_date_format(date_format)
-
-    @model_validator(mode="after")
-    def _separators_differ(self) -> ProfilesSettings:
-        _check_separators(self.decimal_separator, self.thousands_separator)
-        return self
 
     def value_defaults(self) -> dict[str, str]:
         """How every export reads typed attributes' text unless its mapping entry says otherwise."""
@@ -212,7 +217,7 @@ def _check_separators(decimal: str | None, thousands: str | None) -> None:
         raise ValueError(f"the decimal and thousands separators are both '{decimal}'")
 
 
-class MappedColumn(StrictModel):
+class MappedColumn(ReadingOptions):
     """A mapping entry with reading options: ``{column: BirthDate, date_format: "%d/%m/%Y"}``. Each option fits
     one Brevo type, checked against the account at the start of a run."""
 
@@ -223,16 +228,6 @@ class MappedColumn(StrictModel):
     )
     decimal_separator: DecimalSeparator | None = Field(default=None, description="float attributes")
     thousands_separator: ThousandsSeparator | None = Field(default=None, description="float attributes")
-
-    @field_validator("date_format")
-    @classmethod
-    def _whole_date(cls, date_format: str | None) -> str | None:
-        return _valid_date_format(date_format)
-
-    @model_validator(mode="after")
-    def _separators_differ(self) -> MappedColumn:
-        _check_separators(self.decimal_separator, self.thousands_separator)
-        return self
 
     def options(self) -> dict[str, str]:
         return self.model_dump(exclude={"column"}, exclude_none=True)
