@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -23,12 +24,15 @@ import yaml
 from pydantic import ValidationError
 
 from ci_sendinblue.config.models import AllOf, AnyOf, Condition, FieldCondition, NotOf, Settings
+from ci_sendinblue.config.positions import file_positions, line_of
 from ci_sendinblue.profiles.sources import ProfilesFileError, ProfilesUnavailable, read_profile_columns
 from ci_sendinblue.sendinblue.keys import OPTOUTS_SUFFIX
 from ci_sendinblue.sendinblue.mapping import EMAIL_KEY
 
 CONFIG_ENV = "CI_SENDINBLUE_CONFIG"
-BUNDLED_CONFIG = Path(__file__).resolve().parent.parent / "examples" / "ci_sendinblue.yaml"
+COMPONENT_TYPE = "ci_sendinblue.BrevoExports"
+BUNDLED_CONFIG = Path(__file__).resolve().parent.parent / "defs" / "demo" / "defs.yaml"
+"""The bundled project's own component: sample profiles exported to the local emulator."""
 
 
 class ProfilesNotCheckedWarning(UserWarning):
@@ -39,49 +43,78 @@ class ProfilesNotCheckedWarning(UserWarning):
 class ConfigError(Exception):
     """The configuration file cannot be used; the message lists every problem with its key path."""
 
-    def __init__(self, source: Path, problems: list[str]) -> None:
+    def __init__(self, source: Path, problems: list[str], locate: Callable[[str], str] = lambda problem: "") -> None:
         self.source = source
         self.problems = problems
-        listing = "\n".join(f"  - {p}" for p in problems)
+        """Each problem: the key path, then what is wrong with it."""
+        self.locations = [locate(problem) for problem in problems]
+        """Where the source spells each problem's key out, e.g. "defs.yaml line 12" (empty if unknown)."""
+        listing = "\n".join(
+            f"  - {problem} ({where})" if where else f"  - {problem}"
+            for problem, where in zip(problems, self.locations, strict=True)
+        )
         super().__init__(f"Invalid configuration in {source}:\n{listing}")
 
 
 def config_path() -> Path:
-    """The file named by CI_SENDINBLUE_CONFIG, else the bundled example."""
+    """The file named by CI_SENDINBLUE_CONFIG, else the bundled demo's ``defs.yaml``."""
     return Path(os.environ.get(CONFIG_ENV) or BUNDLED_CONFIG).resolve()
 
 
 def load_settings(path: Path | None = None) -> Settings:
+    """The settings of a configuration file: a plain one, or a component's ``defs.yaml`` (its attributes)."""
     source = (path or config_path()).resolve()
-    raw = _read_yaml(source)
+    text = _read_text(source)
+    raw = _read_yaml(source, text)
+    prefix: tuple[str, ...] = ()
+    if isinstance(raw, dict) and raw.get("type") == COMPONENT_TYPE:
+        raw, prefix = raw.get("attributes") or {}, ("attributes",)
+    positions = cache(lambda: file_positions(source, text))
+    return settings_from_mapping(
+        raw, source=source, base_dir=source.parent, locate=lambda problem: line_of(problem, positions(), prefix)
+    )
+
+
+def settings_from_mapping(
+    raw: Any, *, source: Path, base_dir: Path, locate: Callable[[str], str] = lambda problem: ""
+) -> Settings:
+    """Validate a configuration given as data (a file's, a component's attributes, a Python call's).
+
+    ``base_dir`` is what a relative profiles path is relative to; ``locate`` tells where the source spells a
+    problem's key out (a YAML line)."""
+    if not isinstance(raw, dict):
+        raise ConfigError(source, ["the configuration must be a mapping with profiles, segments, connections, exports"])
     try:
         settings = Settings.model_validate(raw)
     except ValidationError as error:
-        raise ConfigError(source, [_describe(e) for e in error.errors()]) from None
+        raise ConfigError(source, [_describe(e) for e in error.errors()], locate) from None
     profiles_path = settings.profiles.path
     if not profiles_path.is_absolute():
-        profiles_path = (source.parent / profiles_path).resolve()
+        profiles_path = (base_dir / profiles_path).resolve()
     settings = settings.model_copy(update={"profiles": settings.profiles.model_copy(update={"path": profiles_path})})
     problems = list(dict.fromkeys(_reference_problems(settings)))  # a shared setting's problem once
     if problems:
-        raise ConfigError(source, problems)
+        raise ConfigError(source, problems, locate)
     return settings
 
 
-def _read_yaml(source: Path) -> Any:
+def _read_text(source: Path) -> str:
     try:
-        text = source.read_text(encoding="utf-8")
+        return source.read_text(encoding="utf-8")
     except OSError as error:
         raise ConfigError(source, [f"cannot read the file: {error.strerror}"]) from None
+
+
+def _read_yaml(source: Path, text: str) -> Any:
     try:
-        raw = yaml.safe_load(text)
+        documents = [document for document in yaml.safe_load_all(text) if document is not None]
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         raise ConfigError(source, [f"{where}not valid YAML ({getattr(error, 'problem', error)})"]) from None
-    if not isinstance(raw, dict):
-        raise ConfigError(source, ["the file must be a mapping with profiles, segments, connections, exports"])
-    return raw
+    if len(documents) != 1:
+        raise ConfigError(source, [f"the file must hold one configuration (it holds {len(documents)} YAML documents)"])
+    return documents[0]
 
 
 def _describe(error: Any) -> str:

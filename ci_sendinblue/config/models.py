@@ -278,6 +278,16 @@ class ConnectionSettings(StrictModel):
         "replaced by the list's ID.",
     )
 
+    @model_validator(mode="before")
+    @classmethod
+    def _no_api_key_in_the_file(cls, raw: Any) -> Any:
+        if isinstance(raw, dict) and "api_key" in raw:
+            raise ValueError(
+                "api_key: an API key is a secret and never a setting (a template such as {{ env.NAME }} would "
+                "put the key itself in the definitions): name the environment variable holding it in api_key_env"
+            )
+        return raw
+
     @field_validator("list_page_url")
     @classmethod
     def _names_the_list(cls, url: str) -> str:
