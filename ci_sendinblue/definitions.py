@@ -1,56 +1,41 @@
-"""The code location: every asset, check, resource, job, schedule and sensor built from the configuration."""
+"""The code location: every asset, check, resource, job, schedule and sensor built from the configuration.
+
+The bundled project is a dg project whose ``defs/`` folder holds its own ``BrevoExports`` component (the
+demo). ``CI_SENDINBLUE_CONFIG``, the way to name a configuration file before components, still works: it
+then replaces the ``defs/`` folder, with a warning saying how to move to a component.
+"""
 
 from __future__ import annotations
 
+import os
+import warnings
+from pathlib import Path
+
 import dagster as dg
 
-from ci_sendinblue.alerts.sensors import build_run_failure_sensor
-from ci_sendinblue.config.loading import load_settings
-from ci_sendinblue.config.models import Settings
-from ci_sendinblue.frames import ArrowFrames
-from ci_sendinblue.profiles.assets import build_customer_profiles
-from ci_sendinblue.profiles.sensors import build_profiles_sensor
-from ci_sendinblue.segments.assets import build_segment_assets
-from ci_sendinblue.sendinblue.assets import SYNC_STATE, build_list_assets, resource_key
-from ci_sendinblue.sendinblue.optout_assets import build_optouts_assets
-from ci_sendinblue.sendinblue.resources import SendinblueResource, SyncStateResource
-from ci_sendinblue.sendinblue.schedules import (
-    ALL_EXPORTS_JOB,
-    all_exports_job,
-    build_export_jobs,
-    build_export_schedules,
-)
+from ci_sendinblue.assembly import build_definitions
+from ci_sendinblue.config.loading import CONFIG_ENV, load_settings
+
+__all__ = ["build_definitions", "code_location", "defs"]
 
 
-def build_definitions(settings: Settings) -> dg.Definitions:
-    """Assemble the domains. Runs execute in process: the graph is a handful of pandas steps, and starting a
-    process per step would cost more than the steps themselves."""
-    exports = settings.enabled_exports()
-    return dg.Definitions(
-        assets=[
-            build_customer_profiles(settings.profiles),
-            *build_segment_assets(settings),
-            *build_list_assets(settings),
-            *build_optouts_assets(settings),
-        ],
-        resources={
-            **{
-                resource_key(name): SendinblueResource.from_settings(
-                    connection, {n: e for n, e in exports.items() if e.connection == name}, settings.profiles
-                )
-                for name, connection in settings.connections.items()
-            },
-            "io_manager": ArrowFrames(),
-            SYNC_STATE: SyncStateResource(
-                url=dg.EnvVar(settings.state.url_env) if settings.state.url_env else settings.state.url,
-                local_copy=settings.state.local_copy,
-            ),
-        },
-        jobs=[*build_export_jobs(settings), all_exports_job(settings)],
-        schedules=build_export_schedules(settings),
-        sensors=[build_profiles_sensor(settings.profiles, ALL_EXPORTS_JOB), build_run_failure_sensor(settings)],
-        executor=dg.in_process_executor,
-    )
+class ConfigFileDeprecationWarning(FutureWarning):
+    """CI_SENDINBLUE_CONFIG names a configuration file: it works, but a component is the way forward."""
 
 
-defs = build_definitions(load_settings())
+def code_location() -> dg.Definitions:
+    """The ``defs/`` folder's components, or the file ``CI_SENDINBLUE_CONFIG`` names (deprecated)."""
+    configured = os.environ.get(CONFIG_ENV)
+    if configured:
+        warnings.warn(
+            f"{CONFIG_ENV} is deprecated and will be removed in a future release: put the file's sections under "
+            "`attributes:` of a defs.yaml with `type: ci_sendinblue.BrevoExports` (`dg scaffold defs "
+            'ci_sendinblue.BrevoExports <name>` writes one; README, "Use it in your Dagster project")',
+            ConfigFileDeprecationWarning,
+            stacklevel=2,
+        )
+        return build_definitions(load_settings(Path(configured)))
+    return dg.load_from_defs_folder(path_within_project=Path(__file__).resolve().parent)
+
+
+defs = code_location()

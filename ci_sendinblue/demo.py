@@ -16,8 +16,8 @@ from pathlib import Path
 
 import dagster as dg
 
+from ci_sendinblue.assembly import build_definitions
 from ci_sendinblue.config.models import Settings
-from ci_sendinblue.definitions import build_definitions
 from ci_sendinblue.emulator.process import EmulatorProcess
 from ci_sendinblue.privacy import mask_email, mask_phone
 from ci_sendinblue.sendinblue.schedules import ALL_EXPORTS_JOB
