@@ -55,8 +55,8 @@ def project(tmp_path: Path) -> Path:
 
 def bundled_config_on_port(folder: Path, port: int) -> Path:
     """The bundled configuration with its emulator connection on ``port`` (dagster dev reads this file)."""
-    config = yaml.safe_load(BUNDLED_CONFIG.read_text("utf-8"))
-    config["profiles"]["path"] = str(BUNDLED_CONFIG.parent / config["profiles"]["path"])
+    config = yaml.safe_load(BUNDLED_CONFIG.read_text("utf-8"))["attributes"]
+    config["profiles"]["path"] = str((BUNDLED_CONFIG.parent / config["profiles"]["path"]).resolve())
     for connection in config["connections"].values():
         connection["api_url"] = connection["api_url"].replace(":8765/", f":{port}/")
     path = folder / "ci_sendinblue.yaml"

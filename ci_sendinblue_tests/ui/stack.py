@@ -23,7 +23,7 @@ from ci_sendinblue.ui import instance_storage_directory
 from ci_sendinblue_tests.processes import environment_without, free_port, wait_for_http
 
 ROOT = project_root(Path(__file__).parent)
-EXAMPLE = ROOT / "ci_sendinblue" / "examples" / "ci_sendinblue.yaml"
+DEMO = ROOT / "ci_sendinblue" / "defs" / "demo" / "defs.yaml"
 LIST_ID = 12
 LIST_NAME = "newsletter (demo)"
 API_KEY = "ui-test-key-3e8b51"  # the emulator's, never printed; the UI shows the variable's name only
@@ -35,7 +35,7 @@ class UiStack:
     url: str  # the Dagster UI, e.g. http://127.0.0.1:41234
     emulator: EmulatorProcess
     home: Path  # DAGSTER_HOME
-    config: Path  # CI_SENDINBLUE_CONFIG
+    workspace: Path  # the dg project holding the demo's component
     log_path: Path  # what dagster dev and the processes it starts print
 
     def log(self) -> str:
@@ -59,15 +59,36 @@ def write_instance(home: Path) -> None:
     assert instance_storage_directory(home) == home / "storage"
 
 
-def write_config(folder: Path, api_url: str) -> Path:
-    """The bundled example with its profiles named by absolute path and its connection sent to ``api_url``."""
-    config = yaml.safe_load(EXAMPLE.read_text("utf-8"))
-    config["profiles"]["path"] = str((EXAMPLE.parent / config["profiles"]["path"]).resolve())
-    for connection in config["connections"].values():
+def write_project(folder: Path, api_url: str) -> Path:
+    """A dg project holding the bundled demo's component, its connection sent to ``api_url`` and its profiles
+    named by absolute path: the UI then shows what the bundled project defines, through its component.
+    Returns the project's workspace file."""
+    component = yaml.safe_load(DEMO.read_text("utf-8"))
+    attributes = component["attributes"]
+    attributes["profiles"]["path"] = str((DEMO.parent / attributes["profiles"]["path"]).resolve())
+    for connection in attributes["connections"].values():
         connection["api_url"] = api_url
-    path = folder / "ci_sendinblue.yaml"
-    path.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
-    return path
+    root = folder / "ui_project"
+    (root / "ui_project" / "defs" / "demo").mkdir(parents=True)
+    (root / "pyproject.toml").write_text(
+        '[project]\nname = "ui_project"\nversion = "0"\n\n[tool.dg]\ndirectory_type = "project"\n\n'
+        '[tool.dg.project]\nroot_module = "ui_project"\n',
+        "utf-8",
+    )
+    (root / "ui_project" / "__init__.py").touch()
+    (root / "ui_project" / "defs" / "__init__.py").touch()
+    (root / "ui_project" / "definitions.py").write_text(
+        "from pathlib import Path\n\nimport dagster as dg\n\n"
+        "defs = dg.load_from_defs_folder(path_within_project=Path(__file__).parent)\n",
+        "utf-8",
+    )
+    (root / "ui_project" / "defs" / "demo" / "defs.yaml").write_text(
+        yaml.safe_dump(component, sort_keys=False, allow_unicode=True), "utf-8"
+    )
+    module = {"module_name": "ui_project.definitions", "working_directory": str(root)}
+    workspace = {"load_from": [{"python_module": module}]}
+    (root / "workspace.yaml").write_text(yaml.safe_dump(workspace), "utf-8")
+    return root / "workspace.yaml"
 
 
 @contextmanager
@@ -77,21 +98,20 @@ def ui_stack(folder: Path) -> Iterator[UiStack]:
     home.mkdir()
     write_instance(home)
     with EmulatorProcess(api_key=API_KEY, lists={LIST_ID: LIST_NAME}, process_delay=0.2) as emulator:
-        config = write_config(folder, emulator.api_url)
+        workspace = write_project(folder, emulator.api_url)
         port = free_port()
         environment = {
-            **environment_without("CI_SENDINBLUE_STATE_URL"),
+            **environment_without("CI_SENDINBLUE_STATE_URL", "CI_SENDINBLUE_CONFIG"),
             "DAGSTER_HOME": str(home),
-            "CI_SENDINBLUE_CONFIG": str(config),
             "SENDINBLUE_API_KEY": API_KEY,
         }
         log = folder / "dagster-dev.log"
         with log.open("w", encoding="utf-8") as sink:
-            command = dagster_dev_command(ROOT / "workspace.yaml", "127.0.0.1", port)
+            command = dagster_dev_command(workspace, "127.0.0.1", port)
             child = start_dagster_dev(command, cwd=home, env=environment, stdout=sink, stderr=sink)
         try:
             url = f"http://127.0.0.1:{port}"
-            running = UiStack(url=url, emulator=emulator, home=home, config=config, log_path=log)
+            running = UiStack(url=url, emulator=emulator, home=home, workspace=workspace, log_path=log)
             wait_for_http(f"{url}/server_info", STARTUP_TIMEOUT, lambda: child.poll() is None, running.log)
             yield running
         finally:
