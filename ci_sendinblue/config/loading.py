@@ -2,7 +2,8 @@
 
 Pydantic checks each value; this module checks what only the whole file (and the profiles' header) can tell:
 that exports name existing connections and segments, that each export sends the email column its segments
-validate, and that every column a rule or a mapping names exists. Every problem is reported with the key path
+validate, that a guarded connection is used only by exports it names an owner of (``owners``), and that
+every column a rule or a mapping names exists. Every problem is reported with the key path
 the user has to edit.
 
 A profiles file that cannot be opened at load time (an upstream job has not written it yet, a share is down)
@@ -24,6 +25,7 @@ import yaml
 from pydantic import ValidationError
 
 from ci_sendinblue.config.models import AllOf, AnyOf, Condition, FieldCondition, NotOf, Settings
+from ci_sendinblue.config.owners import usage_problems
 from ci_sendinblue.config.positions import file_positions, line_of
 from ci_sendinblue.profiles.sources import ProfilesFileError, ProfilesUnavailable, read_profile_columns
 from ci_sendinblue.sendinblue.keys import OPTOUTS_SUFFIX
@@ -178,6 +180,8 @@ def _reference_problems(settings: Settings) -> Iterator[str]:
                 f"{prefix}.connection: no connection named '{export.connection}' "
                 f"(defined: {_listing(settings.connections)})"
             )
+        else:
+            yield from usage_problems(name, export, export.connection, settings.connections[export.connection])
         for index, segment in enumerate(export.segments):
             if segment not in settings.segments:
                 yield (

@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal, Self
 
 import dagster as dg
 from pydantic import (
+    AfterValidator,
     AnyHttpUrl,
     BaseModel,
     ConfigDict,
@@ -26,6 +27,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from ci_sendinblue.alerts.slack import SLACK_EXTRA_INSTALL, slack_sdk_installed
+from ci_sendinblue.config.owners import dagster_owner
 from ci_sendinblue.sendinblue.mapping import EMAIL_KEY
 from ci_sendinblue.sendinblue.policies import (
     DEFAULT_POLL,
@@ -38,6 +40,9 @@ ASSET_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 """Segment and export names become Dagster asset names, which allow only letters, digits and underscores."""
 
 Scalar = str | int | float | bool | dt.date | dt.datetime
+
+Owner = Annotated[str, AfterValidator(dagster_owner)]
+"""A Dagster owner string (e-mail or ``team:<name>``), checked at load so a bad one names its key path."""
 
 
 class StrictModel(BaseModel):
@@ -277,6 +282,15 @@ class ConnectionSettings(StrictModel):
         description="Address of a list in Brevo's app, linked from each list materialization; {list_id} is "
         "replaced by the list's ID.",
     )
+    owners: list[Owner] = Field(
+        default_factory=list,
+        description="The connection's administrators (e-mail or team:<name>): their exports may use it. With "
+        "owners or usable_by set, only such exports may; with neither, any export may.",
+    )
+    usable_by: list[Owner] = Field(
+        default_factory=list,
+        description="Others whose exports may use the connection too (contributors), besides its owners.",
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -398,6 +412,11 @@ class ExportSettings(StrictModel):
         le=24 * 60,
         description="How long after a scheduled tick the list may still be refreshing before Dagster shows it "
         "overdue; capped at the schedule's shortest interval. null: no freshness policy.",
+    )
+    owners: list[Owner] = Field(
+        default_factory=list,
+        description="Who answers for the export (e-mail or team:<name>); shown on its list asset. A connection "
+        "naming owners or usable_by takes only exports one of whose owners it names.",
     )
 
     @model_validator(mode="after")

@@ -53,12 +53,14 @@ def build_list_asset(name: str, export: ExportSettings, settings: Settings) -> d
     key = list_key(name)
     mask = settings.mask_personal_data
     mapping = FieldMapping.parse(export.mapped_columns(), export.value_formats(), settings.profiles.value_defaults())
-    page_url = settings.connections[export.connection].list_page_url
+    connection = settings.connections[export.connection]
+    page_url = connection.list_page_url
 
     @dg.asset(
         key=key,
         group_name="sendinblue",
         kinds={"brevo"},
+        owners=export.owners or connection.owners,  # who answers for the list, shown in the UI
         # The segment's schema is checked where the segment is materialized; checking the same million rows
         # again as this step's input would cost as much and could not find anything new.
         ins={segment: dg.AssetIn(segment_key(segment), dagster_type=pd.DataFrame) for segment in export.segments},

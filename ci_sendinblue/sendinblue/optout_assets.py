@@ -65,6 +65,7 @@ def build_optouts_asset(connection: str, settings: Settings) -> dg.AssetsDefinit
         key=key,
         group_name="sendinblue",
         kinds={"brevo", "pandas"},
+        owners=settings.connections[connection].owners,  # the account's administrators, shown in the UI
         required_resource_keys={connection_key, SYNC_STATE},
         pool=f"brevo_optouts_{connection}",
         description=f"Contacts that Brevo account '{connection}' blocklists (unsubscribed or blocked), read "

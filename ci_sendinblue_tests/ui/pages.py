@@ -203,6 +203,14 @@ def read_metadata(page: Page, timeout: float = 20.0) -> list[MetadataRow]:
     return [MetadataRow(row["key"], row["text"], row["markdown"], row["bold"]) for row in handle.json_value()]
 
 
+def read_definition_entry(page: Page, heading: str) -> list[str]:
+    """What the asset overview's Definition section shows under ``heading`` (Group, Owners, Kinds), a line
+    each. Dagster shows a team owner by its name alone: ``team:marketing`` as ``marketing``."""
+    entry = page.get_by_text(heading, exact=True).locator("xpath=..")
+    expect(entry).to_be_visible()
+    return entry.inner_text().splitlines()[1:]
+
+
 @dataclass(frozen=True)
 class CheckEntry:
     status: str  # the word under the name: Succeeded, Failed, ...

@@ -1,8 +1,8 @@
 """The Dagster UI in a real browser (Debian's Chromium via Playwright), as a person uses it: the asset
 graph shows profiles → segments → list, **Materialize all** fills the emulator's list, the list asset's page
-shows its Markdown summary first and its three checks, the sync check passing, and a list emptied behind the
-project's back is found and repaired by the next run: the check fails with WARN severity (drift is never
-green) and says "repaired", while the run succeeds and the list holds its members again."""
+shows its Markdown summary first, its owners and its three checks, the sync check passing, and a list
+emptied behind the project's back is found and repaired by the next run: the check fails with WARN severity
+(drift is never green) and says "repaired", while the run succeeds and the list holds its members again."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from ci_sendinblue_tests.ui.pages import (
     open_asset,
     open_asset_graph,
     read_check_entry,
+    read_definition_entry,
     read_graph,
     read_metadata,
     select_check,
@@ -93,6 +94,7 @@ def test_the_list_asset_shows_its_summary_and_a_passing_sync_check(stack: UiStac
     open_asset(page, stack.url, LIST)
     expect(page.get_by_text("Latest materialization")).to_be_visible()
     metadata = read_metadata(page)
+    assert read_definition_entry(page, "Owners") == ["marketing"], "team:marketing, the export's owners"
     # The metadata (the summary first) at the top of the screenshot, rather than the column schema.
     page.get_by_text("Metadata", exact=True).first.evaluate("heading => heading.scrollIntoView({block: 'start'})")
     save_screenshot(page, "list_asset")
