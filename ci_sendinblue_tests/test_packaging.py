@@ -147,6 +147,14 @@ def test_commands_that_run_the_emulator_say_what_to_install(command, capsys, mon
     )
 
 
+def test_ui_outside_a_project_folder_says_why_it_cannot_start(tmp_path, capsys, monkeypatch):
+    """An installed package has no workspace.yaml for ``dagster dev``: one line, not a traceback."""
+    monkeypatch.delenv("CI_SENDINBLUE_CONFIG", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert main(["ui"]) == 2
+    assert "no workspace.yaml here or above" in capsys.readouterr().err
+
+
 def test_sample_profiles_are_one_command_away(tmp_path, capsys, monkeypatch):
     monkeypatch.setitem(sys.modules, "starlette", None)  # no extra needed
     monkeypatch.chdir(tmp_path)
