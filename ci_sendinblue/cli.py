@@ -1,4 +1,9 @@
-"""``ci-sendinblue``: the demo, the Dagster UI wired to the local emulator, and the emulator itself."""
+"""``ci-sendinblue``: the demo, the Dagster UI wired to the local emulator, the emulator itself, and sample
+profiles to feed them.
+
+The emulator's web server is the optional ``emulator`` extra: ``demo``, ``ui`` and ``emulator`` check for it
+before importing anything that needs it and otherwise say in one line what to install.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +13,19 @@ from pathlib import Path
 
 from ci_sendinblue.config.loading import ConfigError, load_settings
 from ci_sendinblue.config.models import is_loopback
+from ci_sendinblue.extras import EMULATOR, UI
+
+_NEEDS = {"demo": EMULATOR, "emulator": EMULATOR, "ui": UI}
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="ci-sendinblue", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="ci-sendinblue",
+        description="Keep Brevo (Sendinblue) contact lists in step with customer segments, as Dagster assets: "
+        "the demo, the Dagster UI wired to a local Brevo emulator, the emulator itself, and sample profiles.",
+        epilog="demo and emulator need the optional emulator extra (the local Brevo emulator's web server): "
+        f"{EMULATOR.install}; ui needs the ui extra (the Dagster UI as well): {UI.install}",
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     demo = commands.add_parser("demo", help="export the sample profiles to a local Brevo emulator and report")
     demo.add_argument("--config", type=Path, help="configuration file (default: the bundled example)")
@@ -26,8 +40,22 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser(
         "emulator", add_help=False, help="run the Brevo API emulator (see 'ci-sendinblue emulator --help')"
     )
+    commands.add_parser(
+        "sample-profiles",
+        add_help=False,
+        help="write deterministic sample customer profiles (see 'ci-sendinblue sample-profiles --help')",
+    )
 
     args, rest = parser.parse_known_args(argv)
+    if args.command == "sample-profiles":
+        from ci_sendinblue.profiles.sample import main as sample_main
+
+        return sample_main(rest, prog="ci-sendinblue sample-profiles", default_output=Path("profiles.csv"))
+    extra = _NEEDS.get(args.command)
+    problem = extra.problem(f"ci-sendinblue {args.command}") if extra is not None else None
+    if problem is not None:
+        print(problem, file=sys.stderr)
+        return 2
     if args.command == "emulator":
         from ci_sendinblue.emulator.cli import main as emulator_main
 
@@ -59,7 +87,8 @@ def _ui(port: int, emulator_port: int | None) -> int:
 
     try:
         settings = load_settings()
-    except ConfigError as error:
+        root = project_root()
+    except (ConfigError, FileNotFoundError) as error:
         print(error, file=sys.stderr)
         return 2
     configured = {
@@ -72,7 +101,7 @@ def _ui(port: int, emulator_port: int | None) -> int:
         named = ", ".join(f"{key} (port {port})" for key, port in configured.items())
         print(f"--emulator-port {emulator_port} differs from {named}: change the setting or the flag.", file=sys.stderr)
         return 2
-    return run_ui(project_root(), settings, port, emulator_port or next(iter(configured.values()), 8765))
+    return run_ui(root, settings, port, emulator_port or next(iter(configured.values()), 8765))
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ from sqlalchemy.exc import ArgumentError
 
 from ci_sendinblue.alerts.slack import SLACK_EXTRA_INSTALL, slack_sdk_installed
 from ci_sendinblue.config.owners import dagster_owner
+from ci_sendinblue.extras import POSTGRES
 from ci_sendinblue.sendinblue.mapping import EMAIL_KEY
 from ci_sendinblue.sendinblue.policies import (
     DEFAULT_POLL,
@@ -514,6 +515,15 @@ class StateSettings(StrictModel):
         "while its version equals the database's (fast incremental loads).",
     )
 
+    @field_validator("url")
+    @classmethod
+    def _driver_installed(cls, url: str | None) -> str | None:
+        """A URL in the file is checked at load; one from ``url_env`` when the run opens it (sync_state)."""
+        problem = POSTGRES.problem("a PostgreSQL URL") if url and _is_psycopg(url) else None
+        if problem is not None:
+            raise ValueError(problem)
+        return url
+
     @model_validator(mode="after")
     def _one_source(self) -> StateSettings:
         if self.url and self.url_env:
@@ -521,6 +531,15 @@ class StateSettings(StrictModel):
         if self.url and _has_password(self.url):
             raise ValueError("url holds a password: put the URL in an environment variable and name it in url_env")
         return self
+
+
+def _is_psycopg(url: str) -> bool:
+    """``postgresql+psycopg://``, or ``postgresql://`` where psycopg is SQLAlchemy's default (2.1 on)."""
+    try:
+        parsed = make_url(url)
+        return parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() == "psycopg"
+    except ArgumentError:  # NoSuchModuleError for an unknown dialect is one too
+        return False  # _one_source reports it
 
 
 def _has_password(url: str) -> bool:

@@ -6,12 +6,35 @@ It models what a real account does to the data: typed attributes that silently d
 (``attributes``), opt-outs that imports never lift (``state``), one SMS number per contact (``phones``),
 folders, and double opt-in requests that wait for confirmation. Answers follow Brevo's documented shapes,
 so Brevo's own client libraries can talk to it.
+
+The server needs the optional ``emulator`` extra (starlette, uvicorn), so the names below are imported when
+first used: ``python -m ci_sendinblue.emulator`` can then say what to install instead of failing on import.
 """
 
-from .app import create_app
-from .cli import main
-from .process import EmulatorProcess
-from .server import serve
-from .settings import EmulatorSettings
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .app import create_app
+    from .cli import main
+    from .process import EmulatorProcess
+    from .server import serve
+    from .settings import EmulatorSettings
 
 __all__ = ["EmulatorProcess", "EmulatorSettings", "create_app", "main", "serve"]
+
+_MODULES = {
+    "EmulatorProcess": "process",
+    "EmulatorSettings": "settings",
+    "create_app": "app",
+    "main": "cli",
+    "serve": "server",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _MODULES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f".{_MODULES[name]}", __name__), name)

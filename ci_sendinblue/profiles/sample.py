@@ -540,14 +540,28 @@ def write_sample_profiles(path: Path, count: int = 5000, seed: int = 7) -> Path:
     return path
 
 
-def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Write deterministic sample unified customer profiles.")
-    parser.add_argument("--count", type=int, default=5000)
-    parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--output", type=Path, default=BUNDLED_PROFILES_CSV)
+def main(
+    argv: Sequence[str] | None = None,
+    prog: str = "python -m ci_sendinblue.profiles.sample",
+    default_output: Path = BUNDLED_PROFILES_CSV,
+) -> int:
+    """Write a sample as the flags say. ``ci-sendinblue sample-profiles`` forwards here with its own ``prog``
+    and a default output in the current folder (an installed package's folder is no place to write to)."""
+    parser = argparse.ArgumentParser(prog=prog, description="Write deterministic sample unified customer profiles.")
+    parser.add_argument("--count", type=int, default=5000, help="number of profiles (default 5000)")
+    parser.add_argument("--seed", type=int, default=7, help="random seed; same count and seed, same file (default 7)")
+    parser.add_argument(
+        "--output",
+        type=Path,
+        default=default_output,
+        help=f"CSV, or Parquet if it ends in .parquet (default {default_output})",
+    )
     args = parser.parse_args(argv)
+    if args.count < 0:
+        parser.error("--count must be 0 or more")
     written = write_sample_profiles(args.output, count=args.count, seed=args.seed)
     print(f"wrote {args.count} profiles (seed {args.seed}) to {written}")
+    return 0
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -952,4 +966,4 @@ def _apply_mask(mask: str, digits: np.ndarray) -> np.ndarray:
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

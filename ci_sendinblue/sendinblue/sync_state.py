@@ -69,6 +69,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Dialect, Engine
 
+from ci_sendinblue.extras import POSTGRES, MissingExtraError
 from ci_sendinblue.sendinblue.contacts import EMAIL
 from ci_sendinblue.sendinblue.state_cache import COLUMNS, StateCache, upserted, without
 from ci_sendinblue.sendinblue.state_cache import SCHEMA as CACHE_SCHEMA
@@ -153,7 +154,7 @@ class SyncStateStore:
             raise ValueError("batch_size and load_page_rows must be positive")
         self.batch_size = batch_size
         self.load_page_rows = load_page_rows
-        self._engine = sa.create_engine(url, **(engine_options or {}))
+        self._engine = _create_engine(url, engine_options or {})
         self._is_sqlite = self._engine.dialect.name == "sqlite"
         if self._engine.dialect.name not in ("sqlite", "postgresql"):
             raise ValueError(f"unsupported database dialect: {self._engine.dialect.name}")
@@ -697,6 +698,23 @@ def _joined_to_arrow(joined: str | None, lengths: str, count: int) -> pa.LargeSt
     missing = count - int(present.sum())
     validity = pa.array(present).buffers()[1] if missing else None
     return pa.LargeStringArray.from_buffers(count, pa.py_buffer(offsets), data, validity, missing)
+
+
+def _create_engine(url: str | sa.engine.URL, options: dict[str, Any]) -> Engine:
+    """The engine for ``url``; a driver that is not installed is named with the settings that chose the URL
+    (the resource's URL is ``state.url`` or the variable ``state.url_env`` names) and what to install."""
+    try:
+        return sa.create_engine(url, **options)
+    except ModuleNotFoundError as error:
+        setting = "state.url / state.url_env"
+        if error.name == "psycopg":
+            problem = POSTGRES.problem(f"{setting}: a PostgreSQL sync state")
+        else:
+            problem = (
+                f"{setting}: the sync state's database driver {error.name or '(unnamed)'} is not installed "
+                f"(for PostgreSQL use a postgresql+psycopg:// URL and {POSTGRES.install})"
+            )
+        raise MissingExtraError(problem or str(error), name=error.name) from None
 
 
 def _configure_sqlite(engine: Engine) -> None:
