@@ -1,6 +1,7 @@
 """A user's own Dagster project, as the README tells them to build it: a throw-away dg project with an
 asset of its own, the BrevoExports component scaffolded by `dg scaffold defs`, pointed at that asset and at
-the emulator, checked, materialized by `dg launch`, and its members found in the emulator's list."""
+the emulator, listed by `dg list defs` (the lineage), materialized by `dg launch`, and its members found in
+the emulator's list."""
 
 from __future__ import annotations
 
@@ -99,9 +100,6 @@ def test_a_scaffolded_component_exports_a_project_asset_to_the_list(emulator: Em
     defs_yaml = root / "shop" / "defs" / "brevo" / "defs.yaml"
     assert "type: ci_sendinblue.BrevoExports" in defs_yaml.read_text("utf-8")
     point_at_emulator(defs_yaml, emulator)
-
-    checked = run_dg("check", "defs", cwd=root, home=home)
-    assert checked.returncode == 0, checked.stdout[-2000:] + checked.stderr[-3000:]
 
     listed = {asset["asset_key"]: asset for asset in listed_definitions(root, home)["assets"]}
     assert listed["brevo/segments/subscribers"]["dependency_keys"] == ["analytics/dim_customers"]
