@@ -63,7 +63,7 @@ def build_profiles_asset_sensors(
     )
     def _sensor(context: dg.SensorEvaluationContext):
         remembered = _read_cursor(context.cursor)
-        latest = {key: context.instance.get_latest_materialization_event(key) for key in watched}
+        latest = {key: _latest(context.instance, key) for key in watched}
         context.update_cursor(json.dumps({_name(key): _storage_id(event) for key, event in latest.items()}))
         changed = {
             key: event
@@ -83,7 +83,7 @@ def build_profiles_asset_sensors(
     return [_sensor]
 
 
-def _run_request(export: str, changed: dict[dg.AssetKey, dg.EventLogEntry]) -> dg.RunRequest:
+def _run_request(export: str, changed: dict[dg.AssetKey, dg.EventLogRecord]) -> dg.RunRequest:
     """A run of ``export``'s job, keyed by the materializations that started it (a second tick seeing the
     same ones starts nothing more)."""
     seen = ",".join(f"{_name(key)}@{event.storage_id}" for key, event in changed.items())
@@ -95,7 +95,7 @@ def _run_request(export: str, changed: dict[dg.AssetKey, dg.EventLogEntry]) -> d
     )
 
 
-def _unchanged(key: dg.AssetKey, event: dg.EventLogEntry | None, known: bool) -> str:
+def _unchanged(key: dg.AssetKey, event: dg.EventLogRecord | None, known: bool) -> str:
     if not known:
         last = f"last materialized {_described(event)}" if event else "not materialized yet"
         return f"first look at asset {_name(key)} ({last}): remembered, nothing started"
@@ -104,9 +104,16 @@ def _unchanged(key: dg.AssetKey, event: dg.EventLogEntry | None, known: bool) ->
     return f"no new materialization of asset {_name(key)} since {_described(event)}; nothing started"
 
 
-def _described(event: dg.EventLogEntry) -> str:
-    at = dt.datetime.fromtimestamp(event.timestamp, tz=dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    return f"{at} (run {event.run_id[:8]})"
+def _latest(instance: dg.DagsterInstance, key: dg.AssetKey) -> dg.EventLogRecord | None:
+    """The asset's last materialization, with the storage ID that orders it among the instance's events."""
+    records = instance.fetch_materializations(key, limit=1).records
+    return records[0] if records else None
+
+
+def _described(event: dg.EventLogRecord) -> str:
+    entry = event.event_log_entry
+    at = dt.datetime.fromtimestamp(entry.timestamp, tz=dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return f"{at} (run {entry.run_id[:8]})" if entry.run_id else at
 
 
 def _read_cursor(cursor: str | None) -> dict[str, int]:
@@ -118,7 +125,7 @@ def _read_cursor(cursor: str | None) -> dict[str, int]:
     return {str(k): v for k, v in value.items() if isinstance(v, int)} if isinstance(value, dict) else {}
 
 
-def _storage_id(event: dg.EventLogEntry | None) -> int:
+def _storage_id(event: dg.EventLogRecord | None) -> int:
     return event.storage_id if event is not None else 0
 
 
