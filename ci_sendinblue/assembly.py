@@ -8,6 +8,7 @@ import dagster as dg
 from ci_sendinblue.alerts.sensors import build_run_failure_sensor
 from ci_sendinblue.config.models import Settings
 from ci_sendinblue.frames import ArrowFrames
+from ci_sendinblue.profiles.asset_sensor import build_profiles_asset_sensors
 from ci_sendinblue.profiles.assets import build_customer_profiles
 from ci_sendinblue.profiles.sensors import build_profiles_sensor
 from ci_sendinblue.segments.assets import build_segment_assets
@@ -26,9 +27,11 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     """Assemble the domains. Runs execute in process: the graph is a handful of pandas steps, and starting a
     process per step would cost more than the steps themselves."""
     exports = settings.enabled_exports()
+    export_jobs = build_export_jobs(settings)
+    with_file = settings.profiles.path is not None  # else every segment reads a user's asset
     return dg.Definitions(
         assets=[
-            build_customer_profiles(settings.profiles),
+            *([build_customer_profiles(settings.profiles)] if with_file else []),
             *build_segment_assets(settings),
             *build_list_assets(settings),
             *build_optouts_assets(settings),
@@ -46,8 +49,12 @@ def build_definitions(settings: Settings) -> dg.Definitions:
                 local_copy=settings.state.local_copy,
             ),
         },
-        jobs=[*build_export_jobs(settings), all_exports_job(settings)],
+        jobs=[*export_jobs, all_exports_job(settings)],
         schedules=build_export_schedules(settings),
-        sensors=[build_profiles_sensor(settings.profiles, ALL_EXPORTS_JOB), build_run_failure_sensor(settings)],
+        sensors=[
+            *([build_profiles_sensor(settings.profiles, ALL_EXPORTS_JOB)] if with_file else []),
+            *build_profiles_asset_sensors(settings, export_jobs),
+            build_run_failure_sensor(settings),
+        ],
         executor=dg.in_process_executor,
     )

@@ -3,8 +3,9 @@
 Pydantic checks each value; this module checks what only the whole file (and the profiles' header) can tell:
 that exports name existing connections and segments, that each export sends the email column its segments
 validate, that a guarded connection is used only by exports it names an owner of (``owners``), and that
-every column a rule or a mapping names exists. Every problem is reported with the key path
-the user has to edit.
+every column a rule or a mapping names exists. Every problem is reported with the key path the user has to
+edit (and, from a file, its line). A segment that reads a Dagster asset instead of the file has those
+columns checked by each run, against what the asset holds then (``config/columns.py``).
 
 A profiles file that cannot be opened at load time (an upstream job has not written it yet, a share is down)
 does not stop the load: its columns are then not checked, a ``ProfilesNotCheckedWarning`` says why, and the
@@ -24,7 +25,8 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from ci_sendinblue.config.models import AllOf, AnyOf, Condition, FieldCondition, NotOf, Settings
+from ci_sendinblue.config.columns import rule_leaves
+from ci_sendinblue.config.models import Settings
 from ci_sendinblue.config.owners import usage_problems
 from ci_sendinblue.config.positions import file_positions, line_of
 from ci_sendinblue.profiles.sources import ProfilesFileError, ProfilesUnavailable, read_profile_columns
@@ -91,7 +93,7 @@ def settings_from_mapping(
     except ValidationError as error:
         raise ConfigError(source, [_describe(e) for e in error.errors()], locate) from None
     profiles_path = settings.profiles.path
-    if not profiles_path.is_absolute():
+    if profiles_path is not None and not profiles_path.is_absolute():
         profiles_path = (base_dir / profiles_path).resolve()
     settings = settings.model_copy(update={"profiles": settings.profiles.model_copy(update={"path": profiles_path})})
     problems = list(dict.fromkeys(_reference_problems(settings)))  # a shared setting's problem once
@@ -137,7 +139,8 @@ def _describe(error: Any) -> str:
 def _reference_problems(settings: Settings) -> Iterator[str]:
     columns: set[str] | None = None
     try:
-        columns = set(read_profile_columns(settings.profiles.path))
+        if settings.profiles.path is not None:
+            columns = set(read_profile_columns(settings.profiles.path))
     except ProfilesUnavailable as error:
         warnings.warn(
             f"profiles.path: {error}; the columns the configuration names are checked when a run reads it",
@@ -150,15 +153,17 @@ def _reference_problems(settings: Settings) -> Iterator[str]:
     if columns is not None and settings.profiles.key not in columns:
         yield f"profiles.key: column '{settings.profiles.key}' is not in the profiles ({_listing(columns)})"
 
+    # A segment reading an asset has its columns checked by each run, against what the asset holds then.
+    from_file = {name for name in settings.segments if settings.profiles_asset(name) is None}
     for name, segment in settings.segments.items():
         email, email_setting = _email_column(settings, name)
-        if email == settings.profiles.key:
+        if email == settings.segment_key_column(name):
             yield f"{email_setting}: the email column '{email}' cannot also be the profile key"
-        if columns is None:
+        if columns is None or name not in from_file:
             continue
         if email not in columns:
             yield f"{email_setting}: column '{email}' is not in the profiles ({_listing(columns)})"
-        for where, condition in _leaves(segment.where, f"segments.{name}.where"):
+        for where, condition in rule_leaves(segment.where, f"segments.{name}.where"):
             if condition.field not in columns:
                 yield f"{where}.field: column '{condition.field}' is not in the profiles ({_listing(columns)})"
 
@@ -196,7 +201,7 @@ def _reference_problems(settings: Settings) -> Iterator[str]:
                     f"column's addresses, so map email to '{email}' or set {email_setting} to "
                     f"'{export.mapping[EMAIL_KEY]}'"
                 )
-        if columns is not None:
+        if columns is not None and from_file.intersection(export.segments):
             for attribute, column in export.mapped_columns().items():
                 if column not in columns:
                     yield f"{prefix}.mapping.{attribute}: column '{column}' is not in the profiles"
@@ -208,19 +213,6 @@ def _email_column(settings: Settings, segment: str) -> tuple[str, str]:
     """A segment's email column and the setting it comes from."""
     own = settings.segments[segment].email is not None
     return settings.segment_email_column(segment), f"segments.{segment}.email" if own else "profiles.email"
-
-
-def _leaves(condition: Condition, where: str) -> Iterator[tuple[str, FieldCondition]]:
-    if isinstance(condition, FieldCondition):
-        yield where, condition
-    elif isinstance(condition, AllOf):
-        for i, child in enumerate(condition.all):
-            yield from _leaves(child, f"{where}.all[{i}]")
-    elif isinstance(condition, AnyOf):
-        for i, child in enumerate(condition.any):
-            yield from _leaves(child, f"{where}.any[{i}]")
-    elif isinstance(condition, NotOf):
-        yield from _leaves(condition.not_, f"{where}.not")
 
 
 def _listing(names: Any) -> str:

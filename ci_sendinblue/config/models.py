@@ -16,17 +16,21 @@ from pydantic import (
     AfterValidator,
     AnyHttpUrl,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Discriminator,
     Field,
     Tag,
+    ValidationError,
     field_validator,
     model_validator,
 )
+from pydantic_core import InitErrorDetails, PydanticCustomError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from ci_sendinblue.alerts.slack import SLACK_EXTRA_INSTALL, slack_sdk_installed
+from ci_sendinblue.config.asset_keys import asset_key_path
 from ci_sendinblue.config.owners import dagster_owner
 from ci_sendinblue.extras import POSTGRES
 from ci_sendinblue.sendinblue.mapping import EMAIL_KEY
@@ -161,17 +165,25 @@ class ReadingOptions(StrictModel):
 
 
 class ProfilesSettings(ReadingOptions):
-    """Where the unified customer profiles come from."""
+    """Where the unified customer profiles come from: a file (``path``), and the defaults of the segments
+    that read a Dagster asset instead (key, email, reading options). Without ``path`` there is no profiles
+    asset, and every segment names its asset."""
 
-    path: Path
-    key: str = Field(min_length=1, description="Column that identifies a profile; must be present and unique.")
+    path: Path | None = Field(default=None, description="A .csv or .parquet file; none: every segment names an asset.")
+    key: str | None = Field(
+        default=None, min_length=1, description="Column that identifies a profile; must be present and unique."
+    )
     email: str = Field(
         default="Email",
         min_length=1,
         description="Email column of every segment that does not name its own.",
     )
     max_invalid_key_share: float = Field(default=0.05, ge=0, le=1)
-    watch: bool = Field(default=True, description="Start a refresh of every export when the file changes.")
+    watch: bool = Field(
+        default=True,
+        description="Start a refresh of every export when the file changes, and of the exports of segments "
+        "reading an asset when that asset is materialized.",
+    )
     decimal_separator: DecimalSeparator = Field(
         default=".", description="How numbers in the profiles' text write decimals, for float attributes."
     )
@@ -193,10 +205,18 @@ class ProfilesSettings(ReadingOptions):
 
     @field_validator("path")
     @classmethod
-    def _known_format(cls, path: Path) -> Path:
-        if path.suffix.lower() not in (".csv", ".parquet"):
+    def _known_format(cls, path: Path | None) -> Path | None:
+        if path is not None and path.suffix.lower() not in (".csv", ".parquet"):
             raise ValueError(f"profiles file must end in .csv or .parquet, not '{path.suffix or path.name}'")
         return path
+
+    @model_validator(mode="after")
+    def _a_file_has_a_key(self) -> Self:
+        if self.path is not None and self.key is None:
+            raise ValidationError.from_exception_data(
+                "ProfilesSettings", [InitErrorDetails(type="missing", loc=("key",), input={})]
+            )
+        return self
 
 
 DecimalSeparator = Literal[".", ","]
@@ -239,8 +259,40 @@ class MappedColumn(ReadingOptions):
         return self.model_dump(exclude={"column"}, exclude_none=True)
 
 
+class AssetProfiles(StrictModel):
+    """A segment's profiles from a Dagster asset of the user's (a dbt model, a warehouse table, a Python
+    asset) instead of the profiles file, loaded by that asset's own IO manager."""
+
+    asset: Annotated[tuple[str, ...], BeforeValidator(asset_key_path)] = Field(
+        description="The asset's key: [analytics, dim_customers], analytics/dim_customers, or in Python a "
+        "dg.AssetKey or the asset's definition or spec."
+    )
+    key: str | None = Field(
+        default=None,
+        min_length=1,
+        description="Column that identifies a profile in this asset; default profiles.key. Exports key contacts "
+        "by email, so segments of one export may read assets keyed differently.",
+    )
+
+    @property
+    def asset_key(self) -> dg.AssetKey:
+        return dg.AssetKey(list(self.asset))
+
+
+def _asset_profiles(value: Any) -> Any:
+    """``profiles: {asset: ...}`` as written, or in Python the asset itself (its key, definition or spec)."""
+    if value is None or isinstance(value, dict | AssetProfiles):
+        return value
+    return {"asset": value}
+
+
 class SegmentSettings(StrictModel):
     description: str = ""
+    profiles: Annotated[AssetProfiles | None, BeforeValidator(_asset_profiles)] = Field(
+        default=None,
+        description="Where the segment's profiles come from: {asset: <key>}, a Dagster asset of yours; unset: "
+        "the profiles file (profiles.path).",
+    )
     where: Condition
     email: str | None = Field(
         default=None,
@@ -595,7 +647,7 @@ class AlertsSettings(StrictModel):
 class Settings(StrictModel):
     """The whole configuration file."""
 
-    profiles: ProfilesSettings
+    profiles: ProfilesSettings = Field(default_factory=ProfilesSettings)
     segments: dict[str, SegmentSettings] = Field(min_length=1)
     connections: dict[str, ConnectionSettings] = Field(min_length=1)
     exports: dict[str, ExportSettings] = Field(default_factory=dict)
@@ -613,9 +665,52 @@ class Settings(StrictModel):
                 raise ValueError(f"'{name}' must start with a letter and hold only letters, digits and _")
         return named
 
+    @model_validator(mode="after")
+    def _every_segment_has_profiles(self) -> Self:
+        """A segment reads the profiles file or names an asset, and knows the column keying its profiles."""
+        problems: list[InitErrorDetails] = []
+        for name, segment in self.segments.items():
+            if segment.profiles is None and self.profiles.path is None:
+                problems.append(
+                    _problem(
+                        ("segments", name, "profiles"),
+                        "no profiles.path to read: name the asset this segment's profiles come from, e.g. "
+                        "profiles: {asset: [analytics, dim_customers]}",
+                    )
+                )
+            elif segment.profiles is not None and segment.profiles.key is None and self.profiles.key is None:
+                problems.append(
+                    _problem(
+                        ("segments", name, "profiles", "key"),
+                        "name the column that identifies a profile in the asset, here or in profiles.key",
+                    )
+                )
+        if problems:
+            raise ValidationError.from_exception_data("Settings", problems)
+        return self
+
     def enabled_exports(self) -> dict[str, ExportSettings]:
         return {name: export for name, export in self.exports.items() if export.enabled}
+
+    def segment_key_column(self, segment: str) -> str:
+        """The column keying a segment's profiles: its asset's own ``key``, else the profiles' one."""
+        source = self.segments[segment].profiles
+        key = (source.key if source else None) or self.profiles.key
+        assert key is not None, "checked by _every_segment_has_profiles"
+        return key
+
+    def profiles_asset(self, segment: str) -> dg.AssetKey | None:
+        """The user's asset a segment reads its profiles from; None when it reads the profiles file."""
+        source = self.segments[segment].profiles
+        return source.asset_key if source else None
 
     def segment_email_column(self, segment: str) -> str:
         """The email column a segment validates: its own, else the profiles' one. Exports map the same."""
         return self.segments[segment].email or self.profiles.email
+
+
+def _problem(loc: tuple[str, ...], message: str) -> InitErrorDetails:
+    """One problem at ``loc`` (the key path the user edits), for a check spanning several sections."""
+    return InitErrorDetails(
+        type=PydanticCustomError("settings", "{message}", {"message": message}), loc=loc, input=None
+    )

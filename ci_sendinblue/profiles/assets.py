@@ -6,18 +6,21 @@ import pandas as pd
 from ci_sendinblue.columns import frame_schema, type_name
 from ci_sendinblue.config.models import ProfilesSettings
 from ci_sendinblue.profiles.checks import KEY_CHECK
+from ci_sendinblue.profiles.keys import keyed_profiles
 from ci_sendinblue.profiles.sources import ProfilesFileError, read_profiles, unavailable_reason
-from ci_sendinblue.text import TEXT, duplicated_values, rows_where
 
 CUSTOMER_PROFILES = dg.AssetKey("customer_profiles")
 
 
 def build_customer_profiles(profiles: ProfilesSettings) -> dg.AssetsDefinition:
+    """The profiles file as an asset (``profiles.path`` is set: the settings require ``key`` with it)."""
+    assert profiles.path is not None and profiles.key is not None
+    path, key = profiles.path, profiles.key
     description = (
-        f"Unified customer profiles from {profiles.path.name}, keyed by {profiles.key}. Profiles with a "
+        f"Unified customer profiles from {path.name}, keyed by {key}. Profiles with a "
         "missing or shared key are left out and reported."
     )
-    unavailable = unavailable_reason(profiles.path)
+    unavailable = unavailable_reason(path)
     if unavailable:
         description += (
             f"\n\nWhen this code location loaded, the {unavailable}: the columns the configuration names "
@@ -27,65 +30,51 @@ def build_customer_profiles(profiles: ProfilesSettings) -> dg.AssetsDefinition:
     @dg.asset(
         key=CUSTOMER_PROFILES,
         group_name="profiles",
-        kinds={"pandas", profiles.path.suffix.lstrip(".").lower()},
+        kinds={"pandas", path.suffix.lstrip(".").lower()},
         description=description,
-        metadata={"path": dg.MetadataValue.path(str(profiles.path)), "key": profiles.key},
+        metadata={"path": dg.MetadataValue.path(str(path)), "key": key},
         check_specs=[KEY_CHECK.spec(CUSTOMER_PROFILES)],
     )
     def customer_profiles(context: dg.AssetExecutionContext):
         """Read the file; set aside rows whose key is missing or appears more than once."""
         try:
-            frame = read_profiles(profiles.path)
+            frame = read_profiles(path)
         except ProfilesFileError as error:
             raise dg.Failure(
                 description=f"Cannot read the profiles (profiles.path): {error}", allow_retries=False
             ) from None
-        keys = frame[profiles.key].astype(TEXT).str.strip()
-        missing = keys.isna() | (keys == "")
-        duplicated = pd.Series(duplicated_values(keys), index=keys.index) & ~missing
-        refused = missing | duplicated
-        kept = rows_where(frame, ~refused) if refused.any() else frame.copy(deep=False)
-        kept[profiles.key] = keys[~refused]
-        if refused.any():
+        keyed = keyed_profiles(frame, key)
+        if keyed.refused.any():
             context.log.warning(
-                f"{int(missing.sum())} profiles without a {profiles.key} and {int(duplicated.sum())} sharing one "
+                f"{keyed.missing_count} profiles without a {key} and {keyed.duplicated_count} sharing one "
                 "are left out of every segment; see the materialization's metadata for their rows."
             )
         yield dg.Output(
-            kept,
+            keyed.kept,
             metadata={
-                "dagster/row_count": len(kept),
+                "dagster/row_count": len(keyed.kept),
                 "rows_read": len(frame),
-                "missing_key": int(missing.sum()),
-                "duplicate_key": int(duplicated.sum()),
-                "missing_key_rows": _row_numbers(missing),
-                "duplicate_keys": dg.MetadataValue.json(sorted(set(keys[duplicated].astype(str)))[:20]),
-                "dagster/column_schema": frame_schema(frame, {profiles.key: _key_column(profiles.key, frame)}),
+                **keyed.metadata(),
+                "dagster/column_schema": frame_schema(frame, {key: key_column(key, frame)}),
             },
         )
         yield KEY_CHECK.result(
             CUSTOMER_PROFILES,
-            refused=int(refused.sum()),
+            refused=int(keyed.refused.sum()),
             total=len(frame),
             threshold=profiles.max_invalid_key_share,
             setting="profiles.max_invalid_key_share",
-            reasons={"missing key": int(missing.sum()), "shared key": int(duplicated.sum())},
+            reasons=keyed.check_reasons(),
         )
 
     return customer_profiles
 
 
-def _key_column(key: str, frame: pd.DataFrame) -> dg.TableColumn:
+def key_column(key: str, frame: pd.DataFrame) -> dg.TableColumn:
+    """The key column as the UI shows it: not null, unique, and why."""
     return dg.TableColumn(
         key,
         type_name(frame[key].dtype),
         description="Identifies the profile; rows where it is missing or shared are left out (see the check).",
         constraints=dg.TableColumnConstraints(nullable=False, unique=True),
     )
-
-
-def _row_numbers(mask: pd.Series, limit: int = 20) -> str:
-    """Data row numbers (1 = the first row after the header) of the first rows in ``mask``."""
-    rows = [str(i + 1) for i in mask[mask].index[:limit]]
-    more = int(mask.sum()) - len(rows)
-    return ", ".join(rows) + (f" and {more} more" if more > 0 else "") if rows else "none"

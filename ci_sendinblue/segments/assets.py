@@ -1,7 +1,10 @@
 """One asset per configured segment: the profiles its rule selects, with a usable email, less those opted out
-in Brevo when the segment asks (`exclude_optouts`)."""
+in Brevo when the segment asks (`exclude_optouts`). The profiles come from the profiles file's asset, or from
+a user's own asset (`profiles: {asset: ...}`), which this step reads, checks and keys as the profiles asset
+does the file."""
 
 import warnings
+from typing import Any
 
 import dagster as dg
 import numpy as np
@@ -10,16 +13,23 @@ import pandera.pandas as pa
 from dagster_pandera import pandera_schema_to_dagster_type
 
 from ci_sendinblue.columns import frame_schema, passed_through
+from ci_sendinblue.config.columns import NamedColumn, missing_columns, segment_columns
 from ci_sendinblue.config.models import SegmentSettings, Settings
 from ci_sendinblue.privacy import mask_email
 from ci_sendinblue.profiles.assets import CUSTOMER_PROFILES
+from ci_sendinblue.profiles.checks import KEY_CHECK
+from ci_sendinblue.profiles.keys import keyed_profiles
 from ci_sendinblue.segments.checks import REJECTED_SHARE_CHECK
 from ci_sendinblue.segments.emails import normalize_emails
 from ci_sendinblue.segments.optouts import without_optouts
 from ci_sendinblue.segments.rules import evaluate
 from ci_sendinblue.segments.schemas import contract_columns, segment_members_schema
+from ci_sendinblue.segments.upstream import UnreadableProfiles, profiles_frame
 from ci_sendinblue.sendinblue.keys import optouts_key
 from ci_sendinblue.text import rows_where
+
+PROFILES_INPUT = "customer_profiles"
+"""The segment's input holding its profiles, from the profiles file's asset or the user's asset."""
 
 
 def segment_key(name: str) -> dg.AssetKey:
@@ -32,19 +42,24 @@ def build_segment_assets(settings: Settings) -> list[dg.AssetsDefinition]:
 
 def build_segment_asset(name: str, segment: SegmentSettings, settings: Settings) -> dg.AssetsDefinition:
     key = segment_key(name)
-    key_column = settings.profiles.key
+    key_column = settings.segment_key_column(name)
     email_column = settings.segment_email_column(name)
     schema = segment_members_schema(key_column, email_column).set_name(f"{name}_members")
     members_type = _dagster_type(schema)
     contract = contract_columns(schema)
     mask = settings.mask_personal_data
+    # A user's asset is read as its own IO manager stores it (no input manager here), and its profiles get
+    # at this step what the profiles file's get from the profiles asset: a key check, and a column check.
+    upstream = settings.profiles_asset(name)
+    source = upstream or CUSTOMER_PROFILES
+    needed = segment_columns(settings, name)
 
     @dg.asset(
         key=key,
         group_name="segments",
         kinds={"pandas", "pandera"},
         ins={
-            "customer_profiles": dg.AssetIn(CUSTOMER_PROFILES),
+            PROFILES_INPUT: dg.AssetIn(source),
             **{_optouts_input(c): dg.AssetIn(optouts_key(c)) for c in segment.exclude_optouts},
         },
         dagster_type=members_type,
@@ -52,12 +67,26 @@ def build_segment_asset(name: str, segment: SegmentSettings, settings: Settings)
         metadata={
             "rule": dg.MetadataValue.json(segment.where.model_dump(by_alias=True, exclude_defaults=True)),
             "dagster/column_schema": dg.TableSchema(columns=list(contract.values())),
+            **({"profiles_asset": dg.MetadataValue.asset(upstream)} if upstream else {}),
         },
-        check_specs=[REJECTED_SHARE_CHECK.spec(key)],
+        check_specs=[REJECTED_SHARE_CHECK.spec(key), *([KEY_CHECK.spec(key)] if upstream else [])],
     )
-    def _segment(context: dg.AssetExecutionContext, customer_profiles: pd.DataFrame, **optouts: pd.DataFrame):
-        selected = evaluate(segment.where, customer_profiles)
-        matched = customer_profiles if selected.all() else rows_where(customer_profiles, selected)
+    def _segment(context: dg.AssetExecutionContext, **inputs: Any):
+        profiles, keyed = inputs.pop(PROFILES_INPUT), None
+        optouts: dict[str, pd.DataFrame] = inputs
+        if upstream is None:
+            _require_columns(profiles, needed, "the profiles file")
+        else:
+            keyed = keyed_profiles(_read_upstream(profiles, upstream, needed), key_column)
+            if keyed.refused.any():
+                context.log.warning(
+                    f"{keyed.missing_count} profiles of {upstream.to_user_string()} without a {key_column} and "
+                    f"{keyed.duplicated_count} sharing one are left out of {name}; see the materialization's "
+                    "metadata for their rows."
+                )
+            profiles = keyed.kept
+        selected = evaluate(segment.where, profiles)
+        matched = profiles if selected.all() else rows_where(profiles, selected)
         emails, reasons = normalize_emails(matched[email_column])
         refused = reasons.notna().to_numpy(dtype=bool)
         normalised = matched.copy(deep=False)
@@ -86,7 +115,8 @@ def build_segment_asset(name: str, segment: SegmentSettings, settings: Settings)
             metadata={
                 "dagster/row_count": len(members),
                 "dagster/column_schema": frame_schema(members, contract),
-                "dagster/column_lineage": passed_through(map(str, members.columns), CUSTOMER_PROFILES),
+                "dagster/column_lineage": passed_through(map(str, members.columns), source),
+                **({"rows_read": len(keyed.keys), **keyed.metadata()} if keyed is not None else {}),
                 "matched": len(matched),
                 "rejected": len(rejected),
                 "rejected_by_reason": dg.MetadataValue.json(by_reason),
@@ -102,8 +132,37 @@ def build_segment_asset(name: str, segment: SegmentSettings, settings: Settings)
             setting=f"segments.{name}.max_rejected_share",
             reasons=by_reason,
         )
+        if keyed is not None:
+            yield KEY_CHECK.result(
+                key,
+                refused=int(keyed.refused.sum()),
+                total=len(keyed.keys),
+                threshold=settings.profiles.max_invalid_key_share,
+                setting="profiles.max_invalid_key_share",
+                reasons=keyed.check_reasons(),
+            )
 
     return _segment
+
+
+def _read_upstream(value: Any, upstream: dg.AssetKey, needed: list[NamedColumn]) -> pd.DataFrame:
+    """The user's asset's value as the segment's frame, holding every column the settings name; a failure
+    naming the asset otherwise (retrying would read the same value)."""
+    try:
+        profiles = profiles_frame(value)
+    except UnreadableProfiles as error:
+        raise dg.Failure(
+            description=f"Cannot read the profiles of asset {upstream.to_user_string()}: {error}",
+            allow_retries=False,
+        ) from None
+    _require_columns(profiles, needed, f"asset {upstream.to_user_string()}")
+    return profiles
+
+
+def _require_columns(profiles: pd.DataFrame, needed: list[NamedColumn], source: str) -> None:
+    problems = missing_columns(needed, [str(c) for c in profiles.columns], source)
+    if problems:
+        raise dg.Failure(description="\n".join(problems), allow_retries=False)
 
 
 def _optouts_input(connection: str) -> str:

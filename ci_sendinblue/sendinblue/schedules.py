@@ -17,11 +17,12 @@ def export_job_name(export_name: str) -> str:
     return f"{export_name}_export_job"
 
 
-def export_job(name: str):
-    """The list asset and everything upstream of it, so a run always exports fresh segments."""
+def export_job(name: str, settings: Settings | None = None):
+    """The list asset and everything upstream of it, so a run always exports fresh segments; but not the
+    user's assets segments read (``settings``), whose last materialization the run reads."""
     return dg.define_asset_job(
         export_job_name(name),
-        selection=dg.AssetSelection.assets(list_key(name)).upstream(),
+        selection=_without_users_assets(dg.AssetSelection.assets(list_key(name)).upstream(), settings),
         description=f"Read the profiles, rebuild the segments of export {name} and sync its Brevo list.",
         tags={"ci_sendinblue/export": name},
     )
@@ -31,13 +32,27 @@ def all_exports_job(settings: Settings):
     keys = [list_key(name) for name in settings.enabled_exports()]
     return dg.define_asset_job(
         ALL_EXPORTS_JOB,
-        selection=dg.AssetSelection.assets(*keys).upstream() if keys else dg.AssetSelection.groups("profiles"),
+        selection=_without_users_assets(dg.AssetSelection.assets(*keys).upstream(), settings)
+        if keys
+        else dg.AssetSelection.groups("profiles"),
         description="Refresh every enabled export from the current profiles.",
     )
 
 
 def build_export_jobs(settings: Settings):
-    return [export_job(name) for name in settings.enabled_exports()]
+    return [export_job(name, settings) for name in settings.enabled_exports()]
+
+
+def _without_users_assets(selection: dg.AssetSelection, settings: Settings | None) -> dg.AssetSelection:
+    """``selection`` less the user's assets that segments read, and everything those are built from.
+
+    Those assets have their owners' schedules and automation (a dbt project, a warehouse load); an export
+    reads their last materialization, as the sensor that starts it when they are materialized expects
+    (a job rebuilding them would materialize them again, and start itself again)."""
+    if settings is None:
+        return selection
+    users = list(dict.fromkeys(key for name in settings.segments if (key := settings.profiles_asset(name))))
+    return selection - dg.AssetSelection.assets(*users).upstream() if users else selection
 
 
 def build_export_schedules(settings: Settings) -> list[dg.ScheduleDefinition]:
