@@ -5,14 +5,14 @@ import pandas as pd
 
 from ci_sendinblue.columns import frame_schema, type_name
 from ci_sendinblue.config.models import ProfilesSettings
+from ci_sendinblue.naming import Names
 from ci_sendinblue.profiles.checks import KEY_CHECK
 from ci_sendinblue.profiles.sources import ProfilesFileError, read_profiles, unavailable_reason
 from ci_sendinblue.text import TEXT, duplicated_values, rows_where
 
-CUSTOMER_PROFILES = dg.AssetKey("customer_profiles")
 
-
-def build_customer_profiles(profiles: ProfilesSettings) -> dg.AssetsDefinition:
+def build_customer_profiles(profiles: ProfilesSettings, names: Names) -> dg.AssetsDefinition:
+    key = names.customer_profiles
     description = (
         f"Unified customer profiles from {profiles.path.name}, keyed by {profiles.key}. Profiles with a "
         "missing or shared key are left out and reported."
@@ -25,12 +25,13 @@ def build_customer_profiles(profiles: ProfilesSettings) -> dg.AssetsDefinition:
         )
 
     @dg.asset(
-        key=CUSTOMER_PROFILES,
-        group_name="profiles",
+        key=key,
+        group_name=names.group("profiles"),
+        io_manager_key=names.io_manager,
         kinds={"pandas", profiles.path.suffix.lstrip(".").lower()},
         description=description,
         metadata={"path": dg.MetadataValue.path(str(profiles.path)), "key": profiles.key},
-        check_specs=[KEY_CHECK.spec(CUSTOMER_PROFILES)],
+        check_specs=[KEY_CHECK.spec(key)],
     )
     def customer_profiles(context: dg.AssetExecutionContext):
         """Read the file; set aside rows whose key is missing or appears more than once."""
@@ -64,7 +65,7 @@ def build_customer_profiles(profiles: ProfilesSettings) -> dg.AssetsDefinition:
             },
         )
         yield KEY_CHECK.result(
-            CUSTOMER_PROFILES,
+            key,
             refused=int(refused.sum()),
             total=len(frame),
             threshold=profiles.max_invalid_key_share,

@@ -12,18 +12,12 @@ from dagster_pandera import pandera_schema_to_dagster_type
 from ci_sendinblue.columns import frame_schema, passed_through
 from ci_sendinblue.config.models import SegmentSettings, Settings
 from ci_sendinblue.privacy import mask_email
-from ci_sendinblue.profiles.assets import CUSTOMER_PROFILES
 from ci_sendinblue.segments.checks import REJECTED_SHARE_CHECK
 from ci_sendinblue.segments.emails import normalize_emails
 from ci_sendinblue.segments.optouts import without_optouts
 from ci_sendinblue.segments.rules import evaluate
 from ci_sendinblue.segments.schemas import contract_columns, segment_members_schema
-from ci_sendinblue.sendinblue.keys import optouts_key
 from ci_sendinblue.text import rows_where
-
-
-def segment_key(name: str) -> dg.AssetKey:
-    return dg.AssetKey(["segments", name])
 
 
 def build_segment_assets(settings: Settings) -> list[dg.AssetsDefinition]:
@@ -31,21 +25,24 @@ def build_segment_assets(settings: Settings) -> list[dg.AssetsDefinition]:
 
 
 def build_segment_asset(name: str, segment: SegmentSettings, settings: Settings) -> dg.AssetsDefinition:
-    key = segment_key(name)
+    names = settings.names
+    key = names.segment(name)
+    profiles = names.customer_profiles
     key_column = settings.profiles.key
     email_column = settings.segment_email_column(name)
-    schema = segment_members_schema(key_column, email_column).set_name(f"{name}_members")
+    schema = segment_members_schema(key_column, email_column).set_name(names.dagster_name(f"{name}_members"))
     members_type = _dagster_type(schema)
     contract = contract_columns(schema)
     mask = settings.mask_personal_data
 
     @dg.asset(
         key=key,
-        group_name="segments",
+        group_name=names.group("segments"),
+        io_manager_key=names.io_manager,
         kinds={"pandas", "pandera"},
         ins={
-            "customer_profiles": dg.AssetIn(CUSTOMER_PROFILES),
-            **{_optouts_input(c): dg.AssetIn(optouts_key(c)) for c in segment.exclude_optouts},
+            "customer_profiles": dg.AssetIn(profiles),
+            **{_optouts_input(c): dg.AssetIn(names.optouts(c)) for c in segment.exclude_optouts},
         },
         dagster_type=members_type,
         description=segment.description or f"Profiles in segment {name}.",
@@ -86,7 +83,7 @@ def build_segment_asset(name: str, segment: SegmentSettings, settings: Settings)
             metadata={
                 "dagster/row_count": len(members),
                 "dagster/column_schema": frame_schema(members, contract),
-                "dagster/column_lineage": passed_through(map(str, members.columns), CUSTOMER_PROFILES),
+                "dagster/column_lineage": passed_through(map(str, members.columns), profiles),
                 "matched": len(matched),
                 "rejected": len(rejected),
                 "rejected_by_reason": dg.MetadataValue.json(by_reason),
