@@ -16,6 +16,7 @@ def test_the_commented_alerts_freshness_and_opt_out_keys_load_when_uncommented(n
     text = re.sub(r"^(\s*)# (freshness_grace_minutes: )", r"\1\2", text, flags=re.MULTILINE)
     text = re.sub(r"^(\s*)# (exclude_optouts: )", r"\1\2", text, flags=re.MULTILINE)
     text = re.sub(r"^# (alerts:)$", r"\1", text, flags=re.MULTILINE)
+    text = re.sub(r"^# (key_prefix: )", r"\1", text, flags=re.MULTILINE)
     text = re.sub(r"^#(   \w+: )", r"\1", text, flags=re.MULTILINE)
     shutil.copy(BUNDLED_CONFIG.parent / "profiles.csv", tmp_path)
     (tmp_path / name).write_text(text)
@@ -25,5 +26,6 @@ def test_the_commented_alerts_freshness_and_opt_out_keys_load_when_uncommented(n
     assert settings.alerts.slack_webhook_url_env == "SLACK_WEBHOOK_URL"
     assert settings.alerts.channel == "#crm-alerts"
     assert settings.exports["newsletter"].freshness_grace_minutes == 60
+    assert settings.key_prefix == ["crm"]
     if name == "brevo.yaml":
         assert settings.segments["seattle_high_value"].exclude_optouts == ["brevo_marketing"]
