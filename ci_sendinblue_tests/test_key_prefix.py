@@ -85,6 +85,9 @@ def test_two_prefixed_configurations_merge_into_one_code_location_with_no_name_i
         "crm/sendinblue/newsletter",
         "crm/sendinblue/brevo_optouts",
     }
+    # The op a run config names (the brake's advice says "ops: {<op>: ...}") is the one Dagster made.
+    assert all(asset.op.name == Names.op_name(asset.key) for asset in crm.assets or [])
+    assert "crm__sendinblue__newsletter" in crm_names["ops"]
     # Each team's jobs select its own assets only.
     for job in crm_names["jobs"]:
         selected = merged.resolve_job_def(job).asset_layer.selected_asset_keys
