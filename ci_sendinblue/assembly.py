@@ -12,39 +12,37 @@ from ci_sendinblue.profiles.asset_sensor import build_profiles_asset_sensors
 from ci_sendinblue.profiles.assets import build_customer_profiles
 from ci_sendinblue.profiles.sensors import build_profiles_sensor
 from ci_sendinblue.segments.assets import build_segment_assets
-from ci_sendinblue.sendinblue.assets import SYNC_STATE, build_list_assets, resource_key
+from ci_sendinblue.sendinblue.assets import build_list_assets
 from ci_sendinblue.sendinblue.optout_assets import build_optouts_assets
 from ci_sendinblue.sendinblue.resources import SendinblueResource, SyncStateResource
-from ci_sendinblue.sendinblue.schedules import (
-    ALL_EXPORTS_JOB,
-    all_exports_job,
-    build_export_jobs,
-    build_export_schedules,
-)
+from ci_sendinblue.sendinblue.schedules import all_exports_job, build_export_jobs, build_export_schedules
 
 
 def build_definitions(settings: Settings) -> dg.Definitions:
     """Assemble the domains. Runs execute in process: the graph is a handful of pandas steps, and starting a
-    process per step would cost more than the steps themselves."""
+    process per step would cost more than the steps themselves. Every name comes from ``settings.names``, so
+    configurations of different ``key_prefix`` merge into one code location (``dg.Definitions.merge``); the
+    IO manager has a key of its own, leaving the code location's default ``io_manager`` to its other assets."""
     exports = settings.enabled_exports()
+    names = settings.names
     export_jobs = build_export_jobs(settings)
     with_file = settings.profiles.path is not None  # else every segment reads a user's asset
     return dg.Definitions(
         assets=[
-            *([build_customer_profiles(settings.profiles)] if with_file else []),
+            *([build_customer_profiles(settings.profiles, names)] if with_file else []),
             *build_segment_assets(settings),
             *build_list_assets(settings),
             *build_optouts_assets(settings),
         ],
         resources={
             **{
-                resource_key(name): SendinblueResource.from_settings(
+                names.connection_resource(name): SendinblueResource.from_settings(
                     connection, {n: e for n, e in exports.items() if e.connection == name}, settings.profiles
                 )
                 for name, connection in settings.connections.items()
             },
-            "io_manager": ArrowFrames(),
-            SYNC_STATE: SyncStateResource(
+            names.io_manager: ArrowFrames(),
+            names.sync_state_resource: SyncStateResource(
                 url=dg.EnvVar(settings.state.url_env) if settings.state.url_env else settings.state.url,
                 local_copy=settings.state.local_copy,
             ),
@@ -52,7 +50,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         jobs=[*export_jobs, all_exports_job(settings)],
         schedules=build_export_schedules(settings),
         sensors=[
-            *([build_profiles_sensor(settings.profiles, ALL_EXPORTS_JOB)] if with_file else []),
+            *([build_profiles_sensor(settings.profiles, names)] if with_file else []),
             *build_profiles_asset_sensors(settings, export_jobs),
             build_run_failure_sensor(settings),
         ],

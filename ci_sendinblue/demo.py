@@ -20,7 +20,6 @@ from ci_sendinblue.assembly import build_definitions
 from ci_sendinblue.config.models import Settings
 from ci_sendinblue.emulator.process import EmulatorProcess
 from ci_sendinblue.privacy import mask_email, mask_phone
-from ci_sendinblue.sendinblue.schedules import ALL_EXPORTS_JOB
 
 DEMO_API_KEY = "demo-key-not-a-secret"
 
@@ -79,7 +78,7 @@ def run_demo(settings: Settings, emulator_port: int = 0) -> DemoResult:
         defs = build_definitions(local)
         quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
         with dg.DagsterInstance.local_temp(tempdir=home, overrides={"telemetry": {"enabled": False}}) as instance:
-            result = defs.resolve_job_def(ALL_EXPORTS_JOB).execute_in_process(
+            result = defs.resolve_job_def(local.names.all_exports_job).execute_in_process(
                 run_config=quiet, instance=instance, raise_on_error=False
             )
             return DemoResult(result.success, _report(local, result, emulator))
@@ -87,11 +86,12 @@ def run_demo(settings: Settings, emulator_port: int = 0) -> DemoResult:
 
 def _report(settings: Settings, result: dg.ExecuteInProcessResult, emulator: EmulatorProcess) -> str:
     lines = [f"Profiles: {settings.profiles.path}"]
+    names = settings.names
     materialized = {
         event.asset_key: {k: v.value for k, v in event.metadata.items()}
         for event in (e.event_specific_data.materialization for e in result.get_asset_materialization_events())
     }
-    profiles = materialized.get(dg.AssetKey("customer_profiles"), {})
+    profiles = materialized.get(names.customer_profiles, {})
     if profiles:
         lines.append(
             f"  {profiles['rows_read']} read, {profiles['dagster/row_count']} usable, "
@@ -99,7 +99,7 @@ def _report(settings: Settings, result: dg.ExecuteInProcessResult, emulator: Emu
         )
     lines.append("Segments:")
     for name in settings.segments:
-        meta = materialized.get(dg.AssetKey(["segments", name]))
+        meta = materialized.get(names.segment(name))
         if meta is None:
             lines.append(f"  {name:<24} not built")
             continue
@@ -109,7 +109,7 @@ def _report(settings: Settings, result: dg.ExecuteInProcessResult, emulator: Emu
         )
     lines.append("Brevo lists (local emulator):")
     for name, export in settings.enabled_exports().items():
-        meta = materialized.get(dg.AssetKey(["sendinblue", name]))
+        meta = materialized.get(names.export_list(name))
         list_id = int(meta["list_id"]) if meta else export.list_id
         members = emulator.members(list_id) if list_id is not None else []
         if meta is None:
@@ -121,7 +121,7 @@ def _report(settings: Settings, result: dg.ExecuteInProcessResult, emulator: Emu
                 f"{contacts['merged_by_email']} rows merged by email, {contacts['invalid_phones']} invalid phones "
                 f"dropped, {meta['duration_seconds']} s"
             )
-        checks = [c for c in result.get_asset_check_evaluations() if c.asset_key == dg.AssetKey(["sendinblue", name])]
+        checks = [c for c in result.get_asset_check_evaluations() if c.asset_key == names.export_list(name)]
         if checks:
             lines.append("    checks: " + ", ".join(f"{c.check_name} {_verdict(c)}" for c in checks))
         lines.append(f"    members now in the list: {len(members)}")

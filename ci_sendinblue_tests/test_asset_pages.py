@@ -23,6 +23,7 @@ def materialized(config_path) -> dict[dg.AssetKey, dict]:
     result = dg.materialize(
         list(defs.assets or []),
         resources={
+            **defs.resources,
             "sendinblue_brevo": brevo.resource(field_mappings=defs.resources["sendinblue_brevo"].field_mappings),
             "sync_state": SyncStateResource(),
         },

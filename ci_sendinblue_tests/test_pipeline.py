@@ -11,7 +11,6 @@ import pytest
 
 from ci_sendinblue.config.loading import ProfilesNotCheckedWarning, load_settings
 from ci_sendinblue.definitions import build_definitions
-from ci_sendinblue.sendinblue.assets import list_key
 from ci_sendinblue.sendinblue.resources import SyncStateResource
 from ci_sendinblue_tests.helpers import InProcessBrevo, base_config, in_process_brevo
 
@@ -21,7 +20,7 @@ def resources(config_path, brevo: InProcessBrevo, **resource_overrides) -> dict:
     defs = build_definitions(load_settings(config_path))
     configured = defs.resources["sendinblue_brevo"]
     overrides = {"field_mappings": configured.field_mappings, **resource_overrides}
-    return {"sendinblue_brevo": brevo.resource(**overrides), "sync_state": SyncStateResource()}
+    return {**defs.resources, "sendinblue_brevo": brevo.resource(**overrides), "sync_state": SyncStateResource()}
 
 
 def materialize(config_path, brevo: InProcessBrevo, **resource_overrides) -> dg.ExecuteInProcessResult:
@@ -71,7 +70,7 @@ def test_the_materialization_reports_what_was_sent_and_set_aside(write_project):
     [materialization] = [
         m
         for m in result.asset_materializations_for_node("sendinblue__newsletter")
-        if m.asset_key == list_key("newsletter")
+        if m.asset_key == dg.AssetKey(["sendinblue", "newsletter"])
     ]
     metadata = {k: v.value for k, v in materialization.metadata.items()}
     assert next(iter(metadata)) == "summary", "the Markdown summary comes first on the asset page"

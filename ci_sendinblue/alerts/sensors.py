@@ -1,4 +1,8 @@
-"""The sensor that reports every failed run of this code location: in its log always, on Slack if configured."""
+"""The sensor that reports every failed run of this code location: in its log always, on Slack if configured.
+
+Behind a ``key_prefix`` the code location may hold other configurations too, each with a sensor of its own:
+each then reports only the runs of its own jobs and assets, so a failure is told once, to its own team.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +12,7 @@ from ci_sendinblue.alerts.failures import describe_failure
 from ci_sendinblue.alerts.redaction import Redactor
 from ci_sendinblue.alerts.slack import SlackWebhook
 from ci_sendinblue.config.models import Settings
-
-RUN_FAILURE_SENSOR = "run_failure_alert_sensor"
+from ci_sendinblue.naming import Names
 
 
 def secret_environment_variables(settings: Settings) -> list[str]:
@@ -27,15 +30,21 @@ def build_run_failure_sensor(settings: Settings) -> dg.SensorDefinition:
     slack = SlackWebhook(alerts.slack_webhook_url_env, alerts.channel) if alerts.slack_webhook_url_env else None
     base_url = str(alerts.dagster_base_url) if alerts.dagster_base_url else None
     secrets = secret_environment_variables(settings)
+    names = settings.names
+    jobs = frozenset([names.all_exports_job, *(names.export_job(name) for name in settings.enabled_exports())])
 
     @dg.run_failure_sensor(
-        name=RUN_FAILURE_SENSOR,
+        name=names.run_failure_sensor,
         default_status=dg.DefaultSensorStatus.RUNNING,
         minimum_interval_seconds=30,
-        description="Logs every failed run (job, failed step, first line of the error, run link)"
+        description="Logs every failed run"
+        + (f" of a job or asset under {'/'.join(names.prefix)}" if names.prefix else "")
+        + " (job, failed step, first line of the error, run link)"
         + (f" and posts it to Slack (${alerts.slack_webhook_url_env})." if slack else "."),
     )
     def run_failure_alert_sensor(context: dg.RunFailureSensorContext) -> None:
+        if not concerns(context.dagster_run, names, jobs):
+            return
         failure = describe_failure(context, base_url=base_url, redact=Redactor(secrets))
         context.log.error(failure.summary())
         if slack is not None:
@@ -43,3 +52,13 @@ def build_run_failure_sensor(settings: Settings) -> dg.SensorDefinition:
             context.log.info(f"Slack alert sent for run {failure.run_id}")
 
     return run_failure_alert_sensor
+
+
+def concerns(run: dg.DagsterRun, names: Names, jobs: frozenset[str]) -> bool:
+    """Whether a failed run is this configuration's to report: any run without a prefix (as always: the code
+    location is taken to be this configuration's); behind one, a run of one of its ``jobs`` or one that
+    materializes or checks one of its assets."""
+    if not names.prefix or run.job_name in jobs:
+        return True
+    keys = [*(run.asset_selection or ()), *(check.asset_key for check in run.asset_check_selection or ())]
+    return any(names.owns(key) for key in keys)

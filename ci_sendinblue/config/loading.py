@@ -29,8 +29,8 @@ from ci_sendinblue.config.columns import rule_leaves
 from ci_sendinblue.config.models import Settings
 from ci_sendinblue.config.owners import usage_problems
 from ci_sendinblue.config.positions import file_positions, line_of
+from ci_sendinblue.naming import OPTOUTS_SUFFIX
 from ci_sendinblue.profiles.sources import ProfilesFileError, ProfilesUnavailable, read_profile_columns
-from ci_sendinblue.sendinblue.keys import OPTOUTS_SUFFIX
 from ci_sendinblue.sendinblue.mapping import EMAIL_KEY
 
 CONFIG_ENV = "CI_SENDINBLUE_CONFIG"
@@ -179,7 +179,8 @@ def _reference_problems(settings: Settings) -> Iterator[str]:
         prefix = f"exports.{name}"
         taken_by = next((c for c in settings.connections if name == f"{c}{OPTOUTS_SUFFIX}"), None)
         if taken_by is not None:
-            yield f"{prefix}: the name is taken by connection '{taken_by}''s opt-outs asset (sendinblue/{name})"
+            asset = settings.names.optouts(taken_by).to_user_string()
+            yield f"{prefix}: the name is taken by connection '{taken_by}''s opt-outs asset ({asset})"
         if export.connection not in settings.connections:
             yield (
                 f"{prefix}.connection: no connection named '{export.connection}' "

@@ -33,6 +33,7 @@ from ci_sendinblue.alerts.slack import SLACK_EXTRA_INSTALL, slack_sdk_installed
 from ci_sendinblue.config.asset_keys import asset_key_path
 from ci_sendinblue.config.owners import dagster_owner
 from ci_sendinblue.extras import POSTGRES
+from ci_sendinblue.naming import PREFIX_PART, PREFIX_PART_RULE, Names
 from ci_sendinblue.sendinblue.mapping import EMAIL_KEY
 from ci_sendinblue.sendinblue.policies import (
     DEFAULT_POLL,
@@ -644,6 +645,12 @@ class AlertsSettings(StrictModel):
         return self
 
 
+def _prefix_part(part: str) -> str:
+    if not PREFIX_PART.match(part):
+        raise ValueError(f"'{part}' {PREFIX_PART_RULE}")
+    return part
+
+
 class Settings(StrictModel):
     """The whole configuration file."""
 
@@ -656,6 +663,24 @@ class Settings(StrictModel):
     mask_personal_data: bool = Field(
         default=True, description="Mask emails and phones in metadata and logs shown in the Dagster UI."
     )
+    key_prefix: list[Annotated[str, AfterValidator(_prefix_part)]] = Field(
+        default_factory=list,
+        description="Put in front of every asset key and Dagster name (and the state's keys), so several "
+        "configurations live in one code location: 'crm' or 'crm/emea' (or a list). Empty: the names as they are.",
+    )
+
+    @field_validator("key_prefix", mode="before")
+    @classmethod
+    def _prefix_as_path(cls, prefix: Any) -> Any:
+        """``crm/emea`` is written as an asset key is; a list is taken part by part."""
+        if isinstance(prefix, str):
+            return prefix.split("/") if prefix else []
+        return prefix
+
+    @property
+    def names(self) -> Names:
+        """Every name of this configuration's definitions (``ci_sendinblue.naming``)."""
+        return Names(tuple(self.key_prefix))
 
     @field_validator("segments", "connections", "exports")
     @classmethod

@@ -19,9 +19,7 @@ import dagster as dg
 
 from ci_sendinblue.config.models import Settings
 from ci_sendinblue.profiles.sensors import REASON_TAG, TRIGGER_TAG
-from ci_sendinblue.sendinblue.schedules import export_job_name
 
-PROFILES_ASSET_SENSOR = "profiles_asset_materialized_sensor"
 TRIGGER = "profiles_asset_materialized"
 ASSETS_TAG = "ci_sendinblue/profiles_assets"
 """The user's assets (keys, comma-separated) whose new materialization started the run."""
@@ -38,16 +36,15 @@ def watched_assets(settings: Settings) -> dict[dg.AssetKey, list[str]]:
     return watched
 
 
-def build_profiles_asset_sensors(
-    settings: Settings, jobs: Sequence[Any], name: str = PROFILES_ASSET_SENSOR
-) -> list[dg.SensorDefinition]:
+def build_profiles_asset_sensors(settings: Settings, jobs: Sequence[Any]) -> list[dg.SensorDefinition]:
     """The sensor (none when no export sends a segment read from an asset), starting among ``jobs`` (the
     export jobs of the same Definitions, the very objects, as Dagster requires) those of the exports to
     refresh. Running by default when ``profiles.watch`` is on, as the file sensor."""
     watched = watched_assets(settings)
     if not watched:
         return []
-    wanted = {export_job_name(e) for exports in watched.values() for e in exports}
+    names = settings.names
+    wanted = {names.export_job(e) for exports in watched.values() for e in exports}
     targets = [job for job in jobs if job.name in wanted]
     missing = wanted - {job.name for job in targets}
     if missing:
@@ -55,7 +52,7 @@ def build_profiles_asset_sensors(
     shown = ", ".join(key.to_user_string() for key in watched)
 
     @dg.sensor(
-        name=name,
+        name=names.profiles_asset_sensor,
         jobs=targets,
         minimum_interval_seconds=30,
         default_status=dg.DefaultSensorStatus.RUNNING if settings.profiles.watch else dg.DefaultSensorStatus.STOPPED,
@@ -75,7 +72,7 @@ def build_profiles_asset_sensors(
                 "; ".join(_unchanged(key, event, _name(key) in remembered) for key, event in latest.items())
             )
         return [
-            _run_request(export, {key: event for key, event in changed.items() if export in watched[key]})
+            _run_request(export, names.export_job(export), {k: e for k, e in changed.items() if export in watched[k]})
             for export in settings.enabled_exports()
             if any(export in watched[key] for key in changed)
         ]
@@ -83,14 +80,14 @@ def build_profiles_asset_sensors(
     return [_sensor]
 
 
-def _run_request(export: str, changed: dict[dg.AssetKey, dg.EventLogRecord]) -> dg.RunRequest:
+def _run_request(export: str, job_name: str, changed: dict[dg.AssetKey, dg.EventLogRecord]) -> dg.RunRequest:
     """A run of ``export``'s job, keyed by the materializations that started it (a second tick seeing the
     same ones starts nothing more)."""
     seen = ",".join(f"{_name(key)}@{event.storage_id}" for key, event in changed.items())
     reason = "; ".join(f"asset {_name(key)} materialized {_described(event)}" for key, event in changed.items())
     return dg.RunRequest(
         run_key=f"{TRIGGER}:{export}:{seen}",
-        job_name=export_job_name(export),
+        job_name=job_name,
         tags={TRIGGER_TAG: TRIGGER, REASON_TAG: reason, ASSETS_TAG: ",".join(_name(key) for key in changed)},
     )
 

@@ -5,17 +5,17 @@ import pandas as pd
 
 from ci_sendinblue.columns import frame_schema, type_name
 from ci_sendinblue.config.models import ProfilesSettings
+from ci_sendinblue.naming import Names
 from ci_sendinblue.profiles.checks import KEY_CHECK
 from ci_sendinblue.profiles.keys import keyed_profiles
 from ci_sendinblue.profiles.sources import ProfilesFileError, read_profiles, unavailable_reason
 
-CUSTOMER_PROFILES = dg.AssetKey("customer_profiles")
 
-
-def build_customer_profiles(profiles: ProfilesSettings) -> dg.AssetsDefinition:
+def build_customer_profiles(profiles: ProfilesSettings, names: Names) -> dg.AssetsDefinition:
     """The profiles file as an asset (``profiles.path`` is set: the settings require ``key`` with it)."""
     assert profiles.path is not None and profiles.key is not None
     path, key = profiles.path, profiles.key
+    asset_key = names.customer_profiles
     description = (
         f"Unified customer profiles from {path.name}, keyed by {key}. Profiles with a "
         "missing or shared key are left out and reported."
@@ -28,12 +28,13 @@ def build_customer_profiles(profiles: ProfilesSettings) -> dg.AssetsDefinition:
         )
 
     @dg.asset(
-        key=CUSTOMER_PROFILES,
-        group_name="profiles",
+        key=asset_key,
+        group_name=names.group("profiles"),
+        io_manager_key=names.io_manager,
         kinds={"pandas", path.suffix.lstrip(".").lower()},
         description=description,
         metadata={"path": dg.MetadataValue.path(str(path)), "key": key},
-        check_specs=[KEY_CHECK.spec(CUSTOMER_PROFILES)],
+        check_specs=[KEY_CHECK.spec(asset_key)],
     )
     def customer_profiles(context: dg.AssetExecutionContext):
         """Read the file; set aside rows whose key is missing or appears more than once."""
@@ -59,7 +60,7 @@ def build_customer_profiles(profiles: ProfilesSettings) -> dg.AssetsDefinition:
             },
         )
         yield KEY_CHECK.result(
-            CUSTOMER_PROFILES,
+            asset_key,
             refused=int(keyed.refused.sum()),
             total=len(frame),
             threshold=profiles.max_invalid_key_share,

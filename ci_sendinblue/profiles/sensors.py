@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import dagster as dg
 
 from ci_sendinblue.config.models import ProfilesSettings
+from ci_sendinblue.naming import Names
 
 SETTING = "profiles.path"
 TRIGGER_TAG = "ci_sendinblue/trigger"
@@ -66,11 +67,13 @@ def readable_size(size: int) -> str:
     return f"{size:.1f} {unit}"
 
 
-def build_profiles_sensor(profiles: ProfilesSettings, job_name: str) -> dg.SensorDefinition:
-    """A sensor that starts ``job_name`` (a job of the same Definitions) when the profiles file changes."""
+def build_profiles_sensor(profiles: ProfilesSettings, names: Names) -> dg.SensorDefinition:
+    """A sensor that starts the configuration's all-exports job (of the same Definitions) when the profiles
+    file changes."""
+    job_name = names.all_exports_job
 
     @dg.sensor(
-        name="profiles_file_changed_sensor",
+        name=names.profiles_sensor,
         job_name=job_name,
         minimum_interval_seconds=30,
         default_status=dg.DefaultSensorStatus.RUNNING if profiles.watch else dg.DefaultSensorStatus.STOPPED,

@@ -16,7 +16,6 @@ from ci_sendinblue.columns import frame_schema, passed_through
 from ci_sendinblue.config.columns import NamedColumn, missing_columns, segment_columns
 from ci_sendinblue.config.models import SegmentSettings, Settings
 from ci_sendinblue.privacy import mask_email
-from ci_sendinblue.profiles.assets import CUSTOMER_PROFILES
 from ci_sendinblue.profiles.checks import KEY_CHECK
 from ci_sendinblue.profiles.keys import keyed_profiles
 from ci_sendinblue.segments.checks import REJECTED_SHARE_CHECK
@@ -25,15 +24,10 @@ from ci_sendinblue.segments.optouts import without_optouts
 from ci_sendinblue.segments.rules import evaluate
 from ci_sendinblue.segments.schemas import contract_columns, segment_members_schema
 from ci_sendinblue.segments.upstream import UnreadableProfiles, profiles_frame
-from ci_sendinblue.sendinblue.keys import optouts_key
 from ci_sendinblue.text import rows_where
 
 PROFILES_INPUT = "customer_profiles"
 """The segment's input holding its profiles, from the profiles file's asset or the user's asset."""
-
-
-def segment_key(name: str) -> dg.AssetKey:
-    return dg.AssetKey(["segments", name])
 
 
 def build_segment_assets(settings: Settings) -> list[dg.AssetsDefinition]:
@@ -41,26 +35,28 @@ def build_segment_assets(settings: Settings) -> list[dg.AssetsDefinition]:
 
 
 def build_segment_asset(name: str, segment: SegmentSettings, settings: Settings) -> dg.AssetsDefinition:
-    key = segment_key(name)
+    names = settings.names
+    key = names.segment(name)
     key_column = settings.segment_key_column(name)
     email_column = settings.segment_email_column(name)
-    schema = segment_members_schema(key_column, email_column).set_name(f"{name}_members")
+    schema = segment_members_schema(key_column, email_column).set_name(names.dagster_name(f"{name}_members"))
     members_type = _dagster_type(schema)
     contract = contract_columns(schema)
     mask = settings.mask_personal_data
     # A user's asset is read as its own IO manager stores it (no input manager here), and its profiles get
     # at this step what the profiles file's get from the profiles asset: a key check, and a column check.
     upstream = settings.profiles_asset(name)
-    source = upstream or CUSTOMER_PROFILES
+    source = upstream or names.customer_profiles
     needed = segment_columns(settings, name)
 
     @dg.asset(
         key=key,
-        group_name="segments",
+        group_name=names.group("segments"),
+        io_manager_key=names.io_manager,
         kinds={"pandas", "pandera"},
         ins={
             PROFILES_INPUT: dg.AssetIn(source),
-            **{_optouts_input(c): dg.AssetIn(optouts_key(c)) for c in segment.exclude_optouts},
+            **{_optouts_input(c): dg.AssetIn(names.optouts(c)) for c in segment.exclude_optouts},
         },
         dagster_type=members_type,
         description=segment.description or f"Profiles in segment {name}.",

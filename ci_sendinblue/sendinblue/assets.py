@@ -6,14 +6,13 @@ import annotations`` here: Dagster reads the run config's type from the function
 time.)
 """
 
-import re
 from collections.abc import Iterator, Mapping
 
 import dagster as dg
 import pandas as pd
 
 from ci_sendinblue.config.models import ExportSettings, Settings
-from ci_sendinblue.segments.assets import segment_key
+from ci_sendinblue.naming import Names
 from ci_sendinblue.sendinblue.attributes import AttributeConversion
 from ci_sendinblue.sendinblue.checks import (
     REFUSED_SHARE_CHECK,
@@ -30,18 +29,9 @@ from ci_sendinblue.sendinblue.mapping import FieldMapping
 from ci_sendinblue.sendinblue.reports import dry_run_metadata, sync_metadata
 from ci_sendinblue.sendinblue.resources import SendinblueResource, SyncStateResource
 
-SYNC_STATE = "sync_state"
 RUN_OPTION_TAG = "ci_sendinblue/{option}"
 """Run tags naming the options a run was launched with, so a dry run or a full refresh stands out in the
 Runs list (only options that are on are tagged)."""
-
-
-def list_key(export_name: str) -> dg.AssetKey:
-    return dg.AssetKey(["sendinblue", export_name])
-
-
-def resource_key(connection_name: str) -> str:
-    return f"sendinblue_{connection_name}"
 
 
 def build_list_assets(settings: Settings) -> list[dg.AssetsDefinition]:
@@ -49,8 +39,10 @@ def build_list_assets(settings: Settings) -> list[dg.AssetsDefinition]:
 
 
 def build_list_asset(name: str, export: ExportSettings, settings: Settings) -> dg.AssetsDefinition:
-    connection_key = resource_key(export.connection)
-    key = list_key(name)
+    names = settings.names
+    connection_key = names.connection_resource(export.connection)
+    state_key = names.sync_state_resource
+    key = names.export_list(name)
     mask = settings.mask_personal_data
     mapping = FieldMapping.parse(export.mapped_columns(), export.value_formats(), settings.profiles.value_defaults())
     connection = settings.connections[export.connection]
@@ -58,14 +50,15 @@ def build_list_asset(name: str, export: ExportSettings, settings: Settings) -> d
 
     @dg.asset(
         key=key,
-        group_name="sendinblue",
+        group_name=names.group("sendinblue"),
         kinds={"brevo"},
         owners=export.owners or connection.owners,  # who answers for the list, shown in the UI
+        io_manager_key=names.io_manager,
         # The segment's schema is checked where the segment is materialized; checking the same million rows
         # again as this step's input would cost as much and could not find anything new.
-        ins={segment: dg.AssetIn(segment_key(segment), dagster_type=pd.DataFrame) for segment in export.segments},
-        required_resource_keys={connection_key, SYNC_STATE},
-        pool=list_pool(export),
+        ins={segment: dg.AssetIn(names.segment(segment), dagster_type=pd.DataFrame) for segment in export.segments},
+        required_resource_keys={connection_key, state_key},
+        pool=names.list_pool(export),
         freshness_policy=freshness_policy(export),
         output_required=False,
         check_specs=list_check_specs(key),
@@ -82,11 +75,12 @@ def build_list_asset(name: str, export: ExportSettings, settings: Settings) -> d
     )
     def _list(context: dg.AssetExecutionContext, config: ListSyncConfig, **segments: pd.DataFrame):
         brevo: SendinblueResource = getattr(context.resources, connection_key)
-        state: SyncStateResource = getattr(context.resources, SYNC_STATE)
+        state: SyncStateResource = getattr(context.resources, state_key)
         _tag_run_options(context, config)
         try:
+            store = state.store(context.instance)
             sync = ListSync(
-                name, export, brevo.mapping_for(name), state.store(context.instance), config, log=context.log, mask=mask
+                name, export, brevo.mapping_for(name), store, config, log=context.log, mask=mask, names=names
             )
             sync.require_privacy_terms(brevo.accept_data_privacy_terms)
             with brevo.list_writer(export.list_id, log=context.log) as writer:
@@ -109,21 +103,11 @@ def build_list_asset(name: str, export: ExportSettings, settings: Settings) -> d
             metadata = sync_metadata(name, resolved, outcome, config, mask=mask, list_page=list_page)
             metadata.update(resolved_list_metadata(sync))
             metadata["dagster/column_schema"] = list_column_schema(mapping, sync.attribute_types, sync.conversions)
-            metadata["dagster/column_lineage"] = list_column_lineage(mapping, export.segments)
+            metadata["dagster/column_lineage"] = list_column_lineage(mapping, export.segments, names)
             yield dg.MaterializeResult(metadata=metadata)
         yield from _check_results(name, resolved, key, outcome)
 
     return _list
-
-
-def list_pool(export: ExportSettings) -> str:
-    """The Dagster concurrency pool of the list's asset: one step at a time per list (``dagster.yaml``), so
-    two runs never write one list, nor create a list named by name twice, at once."""
-    if export.list_id is not None:
-        return f"brevo_list_{export.list_id}"
-    assert export.list_by_name is not None
-    named = f"{export.connection} {export.list_by_name.folder or ''} {export.list_by_name.name}"
-    return "brevo_list_named_" + re.sub(r"[^A-Za-z0-9]+", "_", named).strip("_")
 
 
 def list_definition_metadata(export: ExportSettings, page_url: str) -> dict[str, dg.MetadataValue]:
@@ -245,12 +229,12 @@ def _converted(conversion: AttributeConversion | None) -> str:
     return f" Sent as {how}; a value that does not convert is left out and reported."
 
 
-def list_column_lineage(mapping: FieldMapping, segments: list[str]) -> dg.TableColumnLineage:
+def list_column_lineage(mapping: FieldMapping, segments: list[str], names: Names) -> dg.TableColumnLineage:
     """Each field Brevo receives comes from one profile column, carried by every segment of the export."""
     fields = {"email": mapping.email, **mapping.attributes}  # each from one column, whatever its conversion
     return dg.TableColumnLineage(
         deps_by_column={
-            field: [dg.TableColumnDep(asset_key=segment_key(segment), column_name=column) for segment in segments]
+            field: [dg.TableColumnDep(asset_key=names.segment(segment), column_name=column) for segment in segments]
             for field, column in fields.items()
         }
     )

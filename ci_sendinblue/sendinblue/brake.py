@@ -17,6 +17,8 @@ from ci_sendinblue.sendinblue.errors import MassRemovalRefused
 @dataclass(frozen=True)
 class RemovalPlan:
     export_name: str
+    op_name: str
+    """The list asset's op, as the run config names it (the asset key, key_prefix included, joined by __)."""
     removing: int
     list_size: int
     max_share: float
@@ -51,6 +53,6 @@ def apply_brake(plan: RemovalPlan, *, allowed: bool) -> None:
         raise MassRemovalRefused(
             f"Mirror sync of {plan.export_name} stopped before changing anything: {'; and '.join(reasons)}. "
             "If this is intended, allow it for one run with the run config "
-            f"'ops: {{sendinblue__{plan.export_name}: {{config: {{allow_mass_removal: true}}}}}}' "
+            f"'ops: {{{plan.op_name}: {{config: {{allow_mass_removal: true}}}}}}' "
             f"or permanently with exports.{plan.export_name}.allow_mass_removal: true."
         )

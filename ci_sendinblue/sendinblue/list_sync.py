@@ -23,6 +23,7 @@ from pydantic import Field
 
 from ci_sendinblue.config.models import ExportSettings
 from ci_sendinblue.memory import release_unused_memory
+from ci_sendinblue.naming import Names
 from ci_sendinblue.sendinblue.attributes import AttributeConversion, plan_conversions
 from ci_sendinblue.sendinblue.brake import RemovalPlan, apply_brake
 from ci_sendinblue.sendinblue.contacts import EMAIL, ExportMembers, gather_members
@@ -136,8 +137,13 @@ class ListSync:
         *,
         log: logging.Logger | logging.LoggerAdapter,
         mask: bool,
+        names: Names,
     ) -> None:
         self.name = name
+        self.state_key = names.export_state(name)
+        """What the state database keys the export by: its name, behind the configuration's key_prefix, so two
+        configurations' exports of one name never share a state."""
+        self.op_name = names.op_name(names.export_list(name))
         self.export = export
         self.mapping = mapping
         self.store = store
@@ -188,11 +194,11 @@ class ListSync:
         lists = [self.mapping.attributes[a] for a, source in members.sources.items() if source == LIST_SOURCE]
         self.conversions = plan_conversions(self.mapping, ready.account, export_name=self.name, list_columns=lists)
         members = dataclasses.replace(members, conversions=self.conversions)
-        summary = self.store.summary(self.name)
+        summary = self.store.summary(self.state_key)
         list_changed = self._on_list_change(summary)
         if self.export.double_opt_in is not None:
             self.double_opt_in = DoubleOptInRun(
-                self.name, self.export.double_opt_in, self.store, self.export.list_id, log=self.log, mask=self.mask
+                self.state_key, self.export.double_opt_in, self.store, self.export.list_id, log=self.log, mask=self.mask
             )
         pending = len(self.double_opt_in.pending) if self.double_opt_in else 0
         before = self._counts(ready.listed, summary, pending=pending)
@@ -249,14 +255,14 @@ class ListSync:
         self._refuse_unconvertible(unconvertible)
 
         if self.reconciling:
-            self.store.replace(self.name, self._reconciled_state(previous, plan), datetime.now(UTC))
+            self.store.replace(self.state_key, self._reconciled_state(previous, plan), datetime.now(UTC))
         imported = import_isolating_refused(
             writer,
             to_import,
             bodies=self._bodies,
             count=self._body_count,
             confirm=lambda rows: self.store.record_confirmed_upserts(
-                self.name, rows[[EMAIL, ATTRIBUTES_HASH, PHONE_KEY]], datetime.now(UTC)
+                self.state_key, rows[[EMAIL, ATTRIBUTES_HASH, PHONE_KEY]], datetime.now(UTC)
             ),
             budget=self.export.max_isolation_imports,
             budget_setting=f"exports.{self.name}.max_isolation_imports",
@@ -282,7 +288,7 @@ class ListSync:
             and not (confirmations and confirmations.pending)
         )
         self.store.record_run(
-            self.name, members.members_per_segment, members_digest=digest if settled else None, facts=facts
+            self.state_key, members.members_per_segment, members_digest=digest if settled else None, facts=facts
         )
         if plan.invalid_phones_sent:
             self.log.warning(f"{plan.invalid_phones_sent:,} contacts sent in this run without SMS: phone not valid")
@@ -406,7 +412,7 @@ class ListSync:
 
     def _counts_now(self, listed: Mapping[str, Any]) -> ListCounts:
         pending = self.double_opt_in.pending_now() if self.double_opt_in else 0
-        return self._counts(listed, self.store.summary(self.name), pending=pending)
+        return self._counts(listed, self.store.summary(self.state_key), pending=pending)
 
     def _finish(self, outcome: SyncOutcome) -> SyncOutcome:
         """The run's closing line: what changed, and what the list holds now by Brevo's own count."""
@@ -446,7 +452,9 @@ class ListSync:
         unchanged = members.raw[[EMAIL]]
         empty = unchanged.iloc[:0]
         diff = SyncDiff(empty, empty, unchanged, pd.Index([], dtype=object), summary.member_count - len(unchanged))
-        self.store.record_run(self.name, members.members_per_segment, members_digest=digest, facts=summary.run_facts)
+        self.store.record_run(
+            self.state_key, members.members_per_segment, members_digest=digest, facts=summary.run_facts
+        )
         self.log.info(f"{self.name}: the members are those of the last run; nothing to send")
         after = writer.client.get_list(self.export.list_id)
         return self._finish(
@@ -476,7 +484,7 @@ class ListSync:
         if self.options.full_refresh:
             return pd.DataFrame({c: pd.Series([], dtype=object) for c in (EMAIL, ATTRIBUTES_HASH, PHONE_KEY)})
         if not self.reconciling:
-            return self.store.load(self.name, phone_keys=True)
+            return self.store.load(self.state_key, phone_keys=True)
         actual = list_as_state(writer, attributes, self.conversions)
         self.log.info(f"reconcile: Brevo list {self.export.list_id} holds {len(actual)} contacts")
         return actual
@@ -492,10 +500,11 @@ class ListSync:
         return pd.concat(parts, ignore_index=True) if parts else unchanged
 
     def _brake(self, removing: int, list_size: int, segment_counts: dict[str, int]) -> None:
-        summary = self.store.summary(self.name)
+        summary = self.store.summary(self.state_key)
         apply_brake(
             RemovalPlan(
                 export_name=self.name,
+                op_name=self.op_name,
                 removing=removing,
                 list_size=list_size,
                 max_share=self.export.max_removal_share,
@@ -529,5 +538,5 @@ class ListSync:
         if emails.empty:
             return 0
         outcome = writer.remove(list(emails))
-        self.store.record_confirmed_removals(self.name, [*outcome.removed, *outcome.not_in_list])
+        self.store.record_confirmed_removals(self.state_key, [*outcome.removed, *outcome.not_in_list])
         return len(outcome.removed)

@@ -13,9 +13,7 @@ from pydantic import Field
 
 from ci_sendinblue.config.models import Settings
 from ci_sendinblue.privacy import labelled_sample
-from ci_sendinblue.sendinblue.assets import SYNC_STATE, resource_key
 from ci_sendinblue.sendinblue.errors import BrevoError
-from ci_sendinblue.sendinblue.keys import optouts_key
 from ci_sendinblue.sendinblue.optout_state import OptOutStore
 from ci_sendinblue.sendinblue.optouts import CURSOR_OVERLAP, OptOutsRead, refresh_optouts
 from ci_sendinblue.sendinblue.progress import Heartbeat
@@ -57,31 +55,34 @@ def build_optouts_assets(settings: Settings) -> list[dg.AssetsDefinition]:
 
 
 def build_optouts_asset(connection: str, settings: Settings) -> dg.AssetsDefinition:
-    connection_key = resource_key(connection)
-    key = optouts_key(connection)
+    names = settings.names
+    connection_key = names.connection_resource(connection)
+    state_key = names.sync_state_resource
+    key = names.optouts(connection)
     mask = settings.mask_personal_data
 
     @dg.asset(
         key=key,
-        group_name="sendinblue",
+        group_name=names.group("sendinblue"),
         kinds={"brevo", "pandas"},
         owners=settings.connections[connection].owners,  # the account's administrators, shown in the UI
-        required_resource_keys={connection_key, SYNC_STATE},
-        pool=f"brevo_optouts_{connection}",
+        io_manager_key=names.io_manager,
+        required_resource_keys={connection_key, state_key},
+        pool=names.optouts_pool(connection),
         description=f"Contacts that Brevo account '{connection}' blocklists (unsubscribed or blocked), read "
         "incrementally: suppress them upstream, or leave them out of a segment with exclude_optouts.",
         metadata={"connection": connection, "dagster/column_schema": OPTOUTS_SCHEMA},
     )
     def _optouts(context: dg.AssetExecutionContext, config: OptOutsConfig):
         brevo: SendinblueResource = getattr(context.resources, connection_key)
-        state: SyncStateResource = getattr(context.resources, SYNC_STATE)
+        state: SyncStateResource = getattr(context.resources, state_key)
         heartbeat = Heartbeat(context.log.info)
         try:
             with brevo.client(context.log, heartbeat) as client:
                 read = refresh_optouts(
                     client,
                     OptOutStore(state.store(context.instance)),
-                    connection,
+                    names.optouts_state(connection),
                     full=config.full_reread,
                     progress=heartbeat.tick,
                 )

@@ -122,7 +122,8 @@ def refresh_optouts(
     progress: Callable[[str], None] | None = None,
 ) -> OptOutsRead:
     """Read what changed in Brevo since the last read of ``connection`` (everything when ``full`` or on the
-    first read), record it with the new cursor in one transaction, and return the set."""
+    first read), record it with the new cursor in one transaction, and return the set. ``connection`` is what
+    the store keys the connection by (``Names.optouts_state``: its name, behind the configuration's prefix)."""
     cursor = None if full else store.cursor(connection)
     asked = cursor - CURSOR_OVERLAP if cursor is not None else None
     changes = read_blocklist_changes(client, asked, progress=progress)

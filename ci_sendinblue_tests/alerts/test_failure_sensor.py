@@ -10,7 +10,7 @@ from typing import Any
 import dagster as dg
 import pytest
 
-from ci_sendinblue.alerts.sensors import RUN_FAILURE_SENSOR, build_run_failure_sensor
+from ci_sendinblue.alerts.sensors import build_run_failure_sensor
 from ci_sendinblue.config.loading import ProfilesNotCheckedWarning, load_settings
 from ci_sendinblue.config.models import Settings
 from ci_sendinblue.definitions import build_definitions
@@ -80,7 +80,7 @@ def test_a_failed_export_is_posted_to_slack_naming_the_job_and_the_failed_step(
         slack_webhook_url_env=SLACK_ENV, channel="#crm-alerts", dagster_base_url="http://dagster.internal:3000"
     )
     defs = build_definitions(load(tmp_path, config))
-    sensor = defs.resolve_sensor_def(RUN_FAILURE_SENSOR)
+    sensor = defs.resolve_sensor_def("run_failure_alert_sensor")
     assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
     cursor = start_watching(sensor, instance)
 
@@ -104,7 +104,7 @@ def test_a_failed_export_is_posted_to_slack_naming_the_job_and_the_failed_step(
 def test_without_slack_the_failure_is_logged_with_the_job_step_error_and_run_id(tmp_path, monkeypatch, capfd, instance):
     monkeypatch.setenv(KEY_ENV, API_KEY)
     defs = build_definitions(load(tmp_path, config_without_profiles()))
-    sensor = defs.resolve_sensor_def(RUN_FAILURE_SENSOR)
+    sensor = defs.resolve_sensor_def("run_failure_alert_sensor")
     cursor = start_watching(sensor, instance)
     run = defs.resolve_job_def("newsletter_export_job").execute_in_process(instance=instance, raise_on_error=False)
     capfd.readouterr()

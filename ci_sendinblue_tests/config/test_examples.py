@@ -18,6 +18,7 @@ def test_the_commented_alerts_freshness_and_opt_out_keys_load_when_uncommented(e
     text = re.sub(r"^(\s*)# (freshness_grace_minutes: )", r"\1\2", text, flags=re.MULTILINE)
     text = re.sub(r"^(\s*)# (exclude_optouts: )", r"\1\2", text, flags=re.MULTILINE)
     text = re.sub(r"^(\s*)# (alerts:)$", r"\1\2", text, flags=re.MULTILINE)
+    text = re.sub(r"^(\s*)# (key_prefix: )", r"\1\2", text, flags=re.MULTILINE)
     text = re.sub(r"^(\s*)#(   \w+: )", r"\1\2", text, flags=re.MULTILINE)
     shutil.copy(EXAMPLES / "profiles.csv", tmp_path)
     (tmp_path / example.name).write_text(text)
@@ -27,5 +28,6 @@ def test_the_commented_alerts_freshness_and_opt_out_keys_load_when_uncommented(e
     assert settings.alerts.slack_webhook_url_env == "SLACK_WEBHOOK_URL"
     assert settings.alerts.channel == "#crm-alerts"
     assert settings.exports["newsletter"].freshness_grace_minutes == 60
+    assert settings.key_prefix == ["crm"]
     if example.name == "brevo.yaml":
         assert settings.segments["seattle_high_value"].exclude_optouts == ["brevo_marketing"]

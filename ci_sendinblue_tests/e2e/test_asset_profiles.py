@@ -13,11 +13,10 @@ import pytest
 
 from ci_sendinblue.config.loading import load_settings
 from ci_sendinblue.definitions import build_definitions
-from ci_sendinblue.profiles.asset_sensor import PROFILES_ASSET_SENSOR
-from ci_sendinblue.segments.assets import segment_key
-from ci_sendinblue.sendinblue.assets import list_key
+from ci_sendinblue.naming import Names
 from ci_sendinblue_tests.helpers import API_KEY, KEY_ENV, e2e_config, expected_members, write_yaml
 
+NAMES = Names()
 pytestmark = pytest.mark.e2e
 DIM_CUSTOMERS = dg.AssetKey(["analytics", "dim_customers"])
 
@@ -50,7 +49,7 @@ def test_a_users_asset_materialized_refreshes_the_list_through_the_sensor(
 ):
     monkeypatch.setenv(KEY_ENV, API_KEY)
     defs = project(emulator, profiles_frame, tmp_path)
-    sensor = defs.resolve_sensor_def(PROFILES_ASSET_SENSOR)
+    sensor = defs.resolve_sensor_def(NAMES.profiles_asset_sensor)
     (tmp_path / "home").mkdir()
     with dg.DagsterInstance.local_temp(str(tmp_path / "home"), overrides={"telemetry": {"enabled": False}}) as instance:
         first = dg.build_sensor_context(instance=instance)
@@ -73,11 +72,14 @@ def test_a_users_asset_materialized_refreshes_the_list_through_the_sensor(
     assert listed == expected_members(profiles_frame)
     built = {e.asset_key for e in export_run.get_asset_materialization_events()}
     assert DIM_CUSTOMERS not in built, "the export reads the user's last materialization, never rebuilds it"
-    assert {segment_key("platinum"), list_key("newsletter")} <= built
+    assert {NAMES.segment("platinum"), NAMES.export_list("newsletter")} <= built
 
 
 def test_the_asset_graph_runs_from_the_users_table_through_the_segments_to_the_list(emulator, profiles_frame, tmp_path):
     graph = project(emulator, profiles_frame, tmp_path).resolve_asset_graph()
-    assert graph.get(segment_key("platinum")).parent_keys == {DIM_CUSTOMERS}
-    assert graph.get(list_key("newsletter")).parent_keys == {segment_key("seattle_high_value"), segment_key("platinum")}
+    assert graph.get(NAMES.segment("platinum")).parent_keys == {DIM_CUSTOMERS}
+    assert graph.get(NAMES.export_list("newsletter")).parent_keys == {
+        NAMES.segment("seattle_high_value"),
+        NAMES.segment("platinum"),
+    }
     assert dg.AssetKey("customer_profiles") not in graph.get_all_asset_keys()

@@ -20,7 +20,7 @@ CUSTOMERS = pd.DataFrame(
         "customer_id": ["C1", "C2", "C3", "C4", "C5"],
         "email": ["Ann@Example.com", "bob@example.com", "not-an-address", "dee@example.com", "eve@example.com"],
         "first_name": ["Ann", "Bob", "Cy", "Dee", "Eve"],
-        "marketing_consent": [True, False, True, True, True],
+        "marketing_consent": [True, False, False, True, True],
     }
 )
 

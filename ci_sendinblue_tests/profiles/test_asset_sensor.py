@@ -11,8 +11,10 @@ import pytest
 
 from ci_sendinblue.config.models import Settings
 from ci_sendinblue.definitions import build_definitions
-from ci_sendinblue.profiles.asset_sensor import PROFILES_ASSET_SENSOR
+from ci_sendinblue.naming import Names
 from ci_sendinblue_tests.helpers import base_config
+
+NAMES = Names()
 
 RAW = dg.AssetKey(["raw", "customers"])
 DIM_CUSTOMERS = dg.AssetKey(["analytics", "dim_customers"])
@@ -51,7 +53,7 @@ def definitions(settings: dict[str, Any]) -> dg.Definitions:
 
 
 def sensor(settings: dict[str, Any] | None = None) -> dg.SensorDefinition:
-    return definitions(settings or config()).resolve_sensor_def(PROFILES_ASSET_SENSOR)
+    return definitions(settings or config()).resolve_sensor_def(NAMES.profiles_asset_sensor)
 
 
 def materialized(instance: dg.DagsterInstance, *keys: dg.AssetKey) -> None:
@@ -137,5 +139,5 @@ def test_no_sensor_when_no_enabled_export_sends_a_segment_of_an_asset():
     settings = config()
     settings["exports"]["newsletter"]["enabled"] = False
     names = {s.name for s in definitions(settings).sensors or []}
-    assert PROFILES_ASSET_SENSOR not in names
+    assert NAMES.profiles_asset_sensor not in names
     assert "profiles_file_changed_sensor" in names

@@ -11,6 +11,7 @@ import dagster as dg
 import pytest
 
 from ci_sendinblue.config.models import ProfilesSettings
+from ci_sendinblue.naming import Names
 from ci_sendinblue.profiles.sensors import build_profiles_sensor, readable_size
 
 MODIFIED = dt.datetime(2026, 11, 29, 4, 12, 33, tzinfo=dt.UTC)
@@ -25,7 +26,7 @@ def write_profiles(path: Path, size: int, modified: dt.datetime) -> Path:
 
 
 def sensor_for(path: Path) -> dg.SensorDefinition:
-    return build_profiles_sensor(ProfilesSettings(path=path, key="CustomerId"), "all_exports_job")
+    return build_profiles_sensor(ProfilesSettings(path=path, key="CustomerId"), Names())
 
 
 def test_a_missing_file_is_named_with_its_setting(tmp_path):

@@ -14,13 +14,15 @@ import pyarrow.parquet as pq
 
 from ci_sendinblue.config.models import Settings
 from ci_sendinblue.definitions import build_definitions
-from ci_sendinblue.segments.assets import segment_key
+from ci_sendinblue.naming import Names
 from ci_sendinblue.sendinblue.resources import SyncStateResource
 from ci_sendinblue_tests.helpers import base_config, in_process_brevo
 
+NAMES = Names()
+
 DIM_CUSTOMERS = dg.AssetKey(["analytics", "dim_customers"])
-PLATINUM = segment_key("platinum")
-SEATTLE = segment_key("seattle_high_value")
+PLATINUM = NAMES.segment("platinum")
+SEATTLE = NAMES.segment("seattle_high_value")
 
 
 class ParquetWarehouse(dg.ConfigurableIOManager):
@@ -74,9 +76,7 @@ def materialize_segments(
     ours = build_definitions(settings_reading(dim_customers, profiles, **segment_changes))
     assets = [dim_customers, *(a for a in ours.assets or [] if a.key.path[0] == "segments")]
     warehouse = io_manager or dg.FilesystemIOManager(base_dir=str(tmp_path / "warehouse"))
-    return dg.materialize(
-        assets, resources={"warehouse": warehouse, "io_manager": ours.resources["io_manager"]}, raise_on_error=False
-    )
+    return dg.materialize(assets, resources={"warehouse": warehouse, **ours.resources}, raise_on_error=False)
 
 
 def members(result: dg.ExecuteInProcessResult, key: dg.AssetKey) -> pd.DataFrame:

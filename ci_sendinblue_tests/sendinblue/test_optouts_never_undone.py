@@ -14,12 +14,11 @@ import pytest
 from ci_sendinblue.config.loading import load_settings
 from ci_sendinblue.definitions import build_definitions
 from ci_sendinblue.emulator.api import resolve
-from ci_sendinblue.sendinblue.assets import list_key
 from ci_sendinblue.sendinblue.resources import SyncStateResource
 from ci_sendinblue_tests.helpers import SAFE_ROUTES, InProcessBrevo, base_config, blocklist_flags, in_process_brevo
 
 ANN = "ann@example.com"
-NEWSLETTER = list_key("newsletter")
+NEWSLETTER = dg.AssetKey(["sendinblue", "newsletter"])
 
 
 class Account:
@@ -38,6 +37,7 @@ class Account:
         result = dg.materialize(
             list(defs.assets or []),
             resources={
+                **defs.resources,
                 "sendinblue_brevo": self.brevo.resource(field_mappings=configured.field_mappings),
                 "sync_state": SyncStateResource(),
             },

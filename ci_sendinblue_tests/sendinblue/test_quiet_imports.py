@@ -26,6 +26,7 @@ def import_options(write_project: Callable[..., Path], **export: Any) -> list[bo
     result = dg.materialize(
         list(defs.assets or []),
         resources={
+            **defs.resources,
             "sendinblue_brevo": brevo.resource(field_mappings=configured.field_mappings),
             "sync_state": SyncStateResource(),
         },
