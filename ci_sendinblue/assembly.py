@@ -19,8 +19,8 @@ from ci_sendinblue.sendinblue.schedules import all_exports_job, build_export_job
 
 
 def build_definitions(settings: Settings) -> dg.Definitions:
-    """Assemble the domains. Runs execute in process: the graph is a handful of pandas steps, and starting a
-    process per step would cost more than the steps themselves. Every name comes from ``settings.names``, so
+    """Assemble the domains. The export jobs run in process (``schedules.RUNS_IN_PROCESS``); the code
+    location's own executor is left to the project. Every name comes from ``settings.names``, so
     configurations of different ``key_prefix`` merge into one code location (``dg.Definitions.merge``); the
     IO manager has a key of its own, leaving the code location's default ``io_manager`` to its other assets."""
     exports = settings.enabled_exports()
@@ -54,5 +54,4 @@ def build_definitions(settings: Settings) -> dg.Definitions:
             *build_profiles_asset_sensors(settings, export_jobs),
             build_run_failure_sensor(settings),
         ],
-        executor=dg.in_process_executor,
     )

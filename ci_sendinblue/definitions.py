@@ -15,6 +15,7 @@ import dagster as dg
 
 from ci_sendinblue.assembly import build_definitions
 from ci_sendinblue.config.loading import CONFIG_ENV, load_settings
+from ci_sendinblue.sendinblue.schedules import RUNS_IN_PROCESS
 
 __all__ = ["build_definitions", "code_location", "defs"]
 
@@ -34,8 +35,11 @@ def code_location() -> dg.Definitions:
             ConfigFileDeprecationWarning,
             stacklevel=2,
         )
-        return build_definitions(load_settings(Path(configured)))
-    return dg.load_from_defs_folder(path_within_project=Path(__file__).resolve().parent)
+        components = build_definitions(load_settings(Path(configured)))
+    else:
+        components = dg.load_from_defs_folder(path_within_project=Path(__file__).resolve().parent)
+    # This project's other runs (Materialize in the UI) run in process too, as its export jobs do.
+    return dg.Definitions.merge(components, dg.Definitions(executor=RUNS_IN_PROCESS))
 
 
 defs = code_location()

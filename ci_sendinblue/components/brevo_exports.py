@@ -17,7 +17,7 @@ import dagster as dg
 from pydantic import Field, PrivateAttr
 
 from ci_sendinblue.components.scaffolder import BrevoExportsScaffolder
-from ci_sendinblue.config.loading import settings_from_mapping
+from ci_sendinblue.config.loading import ConfigError, settings_from_mapping
 from ci_sendinblue.config.models import Settings
 from ci_sendinblue.config.positions import line_of
 
@@ -59,6 +59,7 @@ class BrevoExports(dg.Component, dg.Resolvable, dg.Model):
     )
 
     _settings: Settings | None = PrivateAttr(default=None)
+    _source: Path | None = PrivateAttr(default=None)
 
     @classmethod
     def load(cls, attributes: Any, context: dg.ComponentLoadContext) -> BrevoExports:
@@ -66,6 +67,7 @@ class BrevoExports(dg.Component, dg.Resolvable, dg.Model):
         component = super().load(attributes, context)
         source = _defs_file(context)
         positions = context.resolution_context.source_position_tree
+        component._source = source
         component._settings = settings_from_mapping(
             component.configuration(),
             source=source,
@@ -88,7 +90,25 @@ class BrevoExports(dg.Component, dg.Resolvable, dg.Model):
     def build_defs(self, context: dg.ComponentLoadContext) -> dg.Definitions:
         from ci_sendinblue.assembly import build_definitions
 
+        self._refuse_a_shared_prefix(context)
         return build_definitions(self.settings)
+
+    def _refuse_a_shared_prefix(self, context: dg.ComponentLoadContext) -> None:
+        """Two components of one project with the same ``key_prefix`` would define the same assets, jobs and
+        resources; Dagster would then refuse the project naming a resource key. Say what to change instead."""
+        siblings = context.component_tree.get_all_components(of_type=BrevoExports)
+        clash = [c for c in siblings if c is not self and c.settings.key_prefix == self.settings.key_prefix]
+        if clash:
+            prefix = "/".join(self.settings.key_prefix) or "none"
+            files = ", ".join(sorted(str(c._source or "a Python call") for c in [self, *clash]))
+            raise ConfigError(
+                self._source or Path("<python>"),
+                [
+                    f"key_prefix: {len(clash) + 1} BrevoExports components share the key_prefix ({prefix}): "
+                    f"{files}; give each its own (e.g. key_prefix: crm), so that their assets, jobs, resources "
+                    "and sync state stay apart"
+                ],
+            )
 
 
 def _defs_file(context: dg.ComponentLoadContext) -> Path:

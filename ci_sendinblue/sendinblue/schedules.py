@@ -9,6 +9,11 @@ from ci_sendinblue.config.models import Settings
 EXPORT_TAG = "ci_sendinblue/export"
 """The export a run of its job refreshes, as the state knows it (``crm/newsletter`` behind a key_prefix)."""
 
+RUNS_IN_PROCESS = dg.in_process_executor
+"""The export jobs' executor: the graph is a handful of pandas steps, and starting a process per step would
+cost more than the steps themselves. Set on the jobs, not on the Definitions, so that a project with an
+executor of its own takes the component in (Dagster refuses to merge Definitions of different executors)."""
+
 # The jobs below are what ``dg.define_asset_job`` returns; Dagster does not export that type publicly, so
 # these functions leave their return type to it, and schedules and sensors name their jobs by name.
 
@@ -22,6 +27,7 @@ def export_job(name: str, settings: Settings):
         selection=_without_users_assets(dg.AssetSelection.assets(names.export_list(name)).upstream(), settings),
         description=f"Read the profiles, rebuild the segments of export {name} and sync its Brevo list.",
         tags={EXPORT_TAG: names.qualified(name)},
+        executor_def=RUNS_IN_PROCESS,
     )
 
 
@@ -36,6 +42,7 @@ def all_exports_job(settings: Settings):
         if keys
         else dg.AssetSelection.assets(names.customer_profiles),
         description="Refresh every enabled export from the current profiles.",
+        executor_def=RUNS_IN_PROCESS,
     )
 
 

@@ -46,9 +46,9 @@ def root_cause(error: BaseException) -> BaseException:
     return error
 
 
-def load_error(load_project, text: str) -> ConfigError:
+def load_error(load_project, text: str | dict[str, str]) -> ConfigError:
     with pytest.raises(Exception) as raised:
-        load_project({"brevo/defs.yaml": text})
+        load_project(text if isinstance(text, dict) else {"brevo/defs.yaml": text})
     cause = root_cause(raised.value)
     assert isinstance(cause, ConfigError), cause
     return cause
@@ -135,3 +135,32 @@ def test_load_settings_reads_a_component_file_as_its_attributes():
     settings = load_settings(BUNDLED_CONFIG)
     assert "newsletter" in settings.exports
     assert settings.profiles.path == PROFILES.resolve()
+
+
+def test_two_components_with_their_own_prefix_live_side_by_side(load_project):
+    defs = load_project(
+        {
+            "crm/defs.yaml": component(MINIMAL + "key_prefix: crm\n"),
+            "shop/defs.yaml": component(MINIMAL + "key_prefix: shop\n"),
+        }
+    )
+    graph = defs.resolve_asset_graph()
+    for team in ("crm", "shop"):
+        assert graph.get(dg.AssetKey([team, "sendinblue", "newsletter"])).parent_keys == {
+            dg.AssetKey([team, "segments", "gold"])
+        }
+        assert defs.resolve_job_def(f"{team}__newsletter_export_job") is not None
+    assert {f"{team}__sendinblue_brevo" for team in ("crm", "shop")} <= set(defs.resources)
+
+
+def test_two_components_without_prefixes_are_refused_at_load(load_project):
+    error = load_error(load_project, {"crm/defs.yaml": component(MINIMAL), "shop/defs.yaml": component(MINIMAL)})
+    assert "key_prefix: 2 BrevoExports components share the key_prefix (none)" in str(error)
+    assert "crm/defs.yaml" in str(error) and "shop/defs.yaml" in str(error)
+    assert "give each its own (e.g. key_prefix: crm)" in str(error)
+
+
+def test_a_project_with_an_executor_of_its_own_takes_the_component_in(load_project):
+    executor = "import dagster as dg\n\ndefs = dg.Definitions(executor=dg.multiprocess_executor)\n"
+    defs = load_project({"brevo/defs.yaml": component(MINIMAL), "executor.py": executor})
+    assert defs.resolve_job_def("newsletter_export_job").executor_def.name == dg.in_process_executor.name
