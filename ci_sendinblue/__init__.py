@@ -7,8 +7,9 @@ line start without importing Dagster.
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from ci_sendinblue.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from ci_sendinblue.api import brevo_list_asset, build_brevo_exports
@@ -16,18 +17,11 @@ if TYPE_CHECKING:
 
 __all__ = ["BrevoExports", "brevo_list_asset", "build_brevo_exports"]
 
-_HOMES = {
-    "BrevoExports": "ci_sendinblue.components.brevo_exports",
-    "brevo_list_asset": "ci_sendinblue.api",
-    "build_brevo_exports": "ci_sendinblue.api",
-}
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _HOMES:
-        raise AttributeError(f"module 'ci_sendinblue' has no attribute '{name}'")
-    return getattr(import_module(_HOMES[name]), name)
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *__all__])
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "BrevoExports": "ci_sendinblue.components.brevo_exports",
+        "brevo_list_asset": "ci_sendinblue.api",
+        "build_brevo_exports": "ci_sendinblue.api",
+    },
+)

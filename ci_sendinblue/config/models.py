@@ -349,12 +349,12 @@ class ConnectionSettings(StrictModel):
     @model_validator(mode="before")
     @classmethod
     def _no_api_key_in_the_file(cls, raw: Any) -> Any:
-        if isinstance(raw, dict) and "api_key" in raw:
-            raise ValueError(
-                "api_key: an API key is a secret and never a setting (a template such as {{ env.NAME }} would "
-                "put the key itself in the definitions): name the environment variable holding it in api_key_env"
-            )
-        return raw
+        return _secret_refused(
+            raw,
+            "api_key",
+            "an API key is a secret and never a setting (a template such as {{ env.NAME }} would put the key "
+            "itself in the definitions): name the environment variable holding it in api_key_env",
+        )
 
     @field_validator("list_page_url")
     @classmethod
@@ -369,6 +369,14 @@ class ConnectionSettings(StrictModel):
         if url.scheme != "https" and not is_loopback(url.host or ""):
             raise ValueError(f"api_url must use https:// unless it points at this machine (got {url.scheme}://)")
         return url
+
+
+def _secret_refused(raw: Any, key: str, instead: str) -> Any:
+    """A secret written in the configuration is refused before any model keeps it; the message names the key
+    and where the secret goes instead, never its value."""
+    if isinstance(raw, dict) and key in raw:
+        raise ValueError(f"{key}: {instead}")
+    return raw
 
 
 def is_loopback(host: str) -> bool:
@@ -624,12 +632,12 @@ class AlertsSettings(StrictModel):
     @model_validator(mode="before")
     @classmethod
     def _no_webhook_url_in_the_file(cls, raw: Any) -> Any:
-        if isinstance(raw, dict) and "slack_webhook_url" in raw:
-            raise ValueError(
-                "slack_webhook_url: a webhook URL is a secret: put it in an environment variable and name that "
-                "variable in slack_webhook_url_env"
-            )
-        return raw
+        return _secret_refused(
+            raw,
+            "slack_webhook_url",
+            "a webhook URL is a secret: put it in an environment variable and name that variable in "
+            "slack_webhook_url_env",
+        )
 
     @field_validator("slack_webhook_url_env")
     @classmethod

@@ -13,8 +13,9 @@ first used: ``python -m ci_sendinblue.emulator`` can then say what to install in
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from ci_sendinblue.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from .app import create_app
@@ -25,16 +26,13 @@ if TYPE_CHECKING:
 
 __all__ = ["EmulatorProcess", "EmulatorSettings", "create_app", "main", "serve"]
 
-_MODULES = {
-    "EmulatorProcess": "process",
-    "EmulatorSettings": "settings",
-    "create_app": "app",
-    "main": "cli",
-    "serve": "server",
-}
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _MODULES:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f".{_MODULES[name]}", __name__), name)
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "EmulatorProcess": ".process",
+        "EmulatorSettings": ".settings",
+        "create_app": ".app",
+        "main": ".cli",
+        "serve": ".server",
+    },
+)
