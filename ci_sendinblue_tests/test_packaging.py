@@ -28,12 +28,14 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "ci_sendinblue"
 EXTRAS = {
     "emulator": {"starlette", "uvicorn"},
-    "postgres": {"psycopg"},
+    # ibis-framework is core (with DuckDB); these extras add its PostgreSQL and PySpark backends.
+    "postgres": {"psycopg", "ibis-framework", "dagster-postgres"},
     "slack": {"slack-sdk"},
+    "spark": {"ibis-framework"},
     "ui": {"dagster-webserver", "starlette", "uvicorn"},  # the Dagster UI and ci-sendinblue[emulator], expanded
 }
-OPTIONAL = set().union(*EXTRAS.values())
-CORE = ("dagster", "pandas", "pandera", "httpx")
+OPTIONAL = set().union(*EXTRAS.values()) - {"ibis-framework"}
+CORE = ("dagster", "pandas", "pandera", "httpx", "ibis-framework")
 UI_HINT = "pip install 'ci-sendinblue[ui]'"
 EMULATOR_HINT = "pip install 'ci-sendinblue[emulator]'"
 POSTGRES_HINT = "pip install 'ci-sendinblue[postgres]'"
