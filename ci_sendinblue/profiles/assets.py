@@ -15,8 +15,8 @@ from ci_sendinblue.naming import Names
 from ci_sendinblue.profiles.checks import KEY_CHECK
 from ci_sendinblue.profiles.evaluation import evaluated_in_pandas
 from ci_sendinblue.profiles.keys import keyed_profiles
-from ci_sendinblue.profiles.sources import ProfilesFileError, read_profiles, unavailable_reason
 from ci_sendinblue.profiles.source_runs import open_source
+from ci_sendinblue.profiles.sources import ProfilesFileError, read_profiles, unavailable_reason
 
 
 def build_customer_profiles(settings: Settings) -> dg.AssetsDefinition:

@@ -23,8 +23,8 @@ from ci_sendinblue.columns import frame_schema, passed_through
 from ci_sendinblue.config.columns import NamedColumn, member_columns, missing_columns, segment_columns
 from ci_sendinblue.config.models import SegmentSettings, Settings
 from ci_sendinblue.privacy import mask_email
-from ci_sendinblue.profiles.evaluation import evaluated_in_pandas
 from ci_sendinblue.profiles.checks import KEY_CHECK
+from ci_sendinblue.profiles.evaluation import evaluated_in_pandas
 from ci_sendinblue.profiles.keys import keyed_profiles
 from ci_sendinblue.profiles.source_runs import open_source
 from ci_sendinblue.segments.checks import REJECTED_SHARE_CHECK

@@ -11,11 +11,11 @@ import shutil
 import uuid
 from typing import Any
 
+import dagster as dg
 import duckdb
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
-import dagster as dg
 import pytest
 
 from ci_sendinblue_tests.helpers import ATTRIBUTES, COLUMNS, PROFILES, e2e_config, expected_members
