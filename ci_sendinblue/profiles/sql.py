@@ -185,11 +185,20 @@ def _schema(parts: list[str]) -> str | tuple[str, str] | None:
 
 
 def _query(database: Database, query: str, view: str = QUERY_VIEW) -> ibis.Table:
-    """A query as a table. On DuckDB through a temporary view (ibis' ``sql()`` reads the query's schema with
-    a call DuckDB 2 no longer has); elsewhere with ``sql()``."""
+    """A query as a table, through a temporary view on DuckDB and PostgreSQL (the database keeps the query as
+    written; ibis reads the view's columns as a table's), elsewhere through ibis' ``sql()``.
+
+    ibis 12's ``sql()`` reads a query's columns with calls that DuckDB 2 removed (``fetch_arrow_table``) and,
+    on PostgreSQL, drops its probe view with a statement sqlglot 30.18+ renders without the view's name
+    (ibis-project/ibis#12108): the view avoids both and costs nothing more."""
     backend = database.backend
+    statement = f"create or replace temp view {view} as {query}"
     if backend.name == "duckdb":
-        backend.con.execute(f"create or replace temp view {view} as {query}").fetchall()
+        backend.con.execute(statement).fetchall()
+        return backend.table(view)
+    if backend.name == "postgres":
+        with backend.con.cursor() as cursor, backend.con.transaction():
+            cursor.execute(statement)
         return backend.table(view)
     return backend.sql(query)
 
