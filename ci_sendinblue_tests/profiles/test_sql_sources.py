@@ -105,7 +105,7 @@ def postgres_table() -> Iterator[tuple[str, str]]:
                 sa.text(f'create table "{schema}".customers ("CustomerId" text, "Email" text, "LifetimeValue" float8)')
             )
             for row in CUSTOMERS:
-                conn.execute(sa.text(f'insert into "{schema}".customers values (:i, :e, :v)'), dict(zip("iev", row)))
+                conn.execute(sa.text(f'insert into "{schema}".customers values (:i, :e, :v)'), dict(zip("iev", row, strict=True)))
     except sa.exc.OperationalError as error:
         engine.dispose()
         pytest.skip(f"PostgreSQL cases skipped: the server does not answer ({type(error.orig).__name__})")

@@ -232,9 +232,8 @@ def test_a_csv_part_with_a_repeated_column_name_is_refused_as_a_profiles_file_is
 def test_a_csv_part_that_is_not_utf8_fails_when_read_naming_the_file_without_its_row(tmp_path):
     (tmp_path / "p").mkdir()
     (tmp_path / "p" / "a.csv").write_bytes(b"Id,Name\n1,Ann\n" + "2,Müller\n".encode("latin-1"))
-    with open_profiles(file_settings(tmp_path / "p")) as pt:
-        with pytest.raises(ProfilesSourceError) as raised, reading(pt):
-            pt.table.to_pyarrow()
+    with open_profiles(file_settings(tmp_path / "p")) as pt, pytest.raises(ProfilesSourceError) as raised, reading(pt):
+        pt.table.to_pyarrow()
     message = str(raised.value)
     assert message.startswith(f"profiles.path: cannot read CSV dataset {tmp_path / 'p'} (1 part): ")
     assert "not utf-8" in message.lower() and "a.csv" in message and "ller" not in message
@@ -244,7 +243,7 @@ def test_mixed_formats_in_a_folder_are_refused_unless_format_picks_one(tmp_path)
     (tmp_path / "p").mkdir()
     (tmp_path / "p" / "a.csv").write_text("Id\n1\n")
     write_parquet(tmp_path / "p" / "b.parquet", {"Id": ["2"]})
-    with pytest.raises(ProfilesSourceError, match="holds both .csv and .parquet files"):
+    with pytest.raises(ProfilesSourceError, match=r"holds both \.csv and \.parquet files"):
         open_profiles(file_settings(tmp_path / "p"))
     assert rows(file_settings(tmp_path / "p", format="parquet")) == [{"Id": "2"}]
 
@@ -269,9 +268,9 @@ def test_a_cdm_value_that_does_not_fit_its_type_fails_the_reading_naming_the_par
     shutil.copytree(CDM_DATA / "model_json", folder)
     part = folder / "Customer" / "part-00002.csv"
     part.write_text(part.read_text().replace("2001-12-01T08:30:00Z", "01/12/2001"))
-    with open_profiles(ProfilesSettings(cdm={"folder": folder}, key="CustomerId")) as pt:
-        with pytest.raises(ProfilesSourceError) as raised, reading(pt):
-            pt.table.to_pyarrow()
+    settings = ProfilesSettings(cdm={"folder": folder}, key="CustomerId")
+    with open_profiles(settings) as pt, pytest.raises(ProfilesSourceError) as raised, reading(pt):
+        pt.table.to_pyarrow()
     assert str(raised.value).startswith(f"profiles.cdm.folder: cannot read CDM folder {folder} (model.json)")
     assert "part-00002.csv" in str(raised.value) and "bob.lee" not in str(raised.value)
 
@@ -284,7 +283,8 @@ def test_a_load_time_check_names_a_column_the_cdm_entity_lacks(write_project):
     config["profiles"] = {"cdm": {"folder": str(CDM_DATA / "manifest")}, "key": "CustomerNumber"}
     with pytest.raises(ConfigError) as raised:
         load_settings(write_project(config))
-    assert any(p.startswith("profiles.key: column 'CustomerNumber' is not in the profiles") for p in raised.value.problems)
+    expected = "profiles.key: column 'CustomerNumber' is not in the profiles"
+    assert any(problem.startswith(expected) for problem in raised.value.problems)
 
 
 def test_columns_of_a_database_url_are_known_only_at_run():
