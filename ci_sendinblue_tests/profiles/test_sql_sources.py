@@ -76,14 +76,18 @@ def test_an_unreachable_database_is_unavailable_and_its_password_never_shows(mon
     settings = ProfilesSettings(sql={"url_env": "PROFILES_DB_URL", "table": "customers"}, key="CustomerId")
     with pytest.raises(ProfilesSourceUnavailable) as raised:
         open_profiles(settings)
-    assert str(raised.value).startswith("profiles.sql.url_env: cannot connect to postgresql+psycopg://app:***@127.0.0.1:9")
+    assert str(raised.value).startswith(
+        "profiles.sql.url_env: cannot connect to postgresql+psycopg://app:***@127.0.0.1:9"
+    )
     assert "s3cr3t-pw" not in str(raised.value)
 
 
 def test_urls_are_taken_sqlalchemy_style_or_ibis_style_and_shown_masked():
     assert ibis_style("postgresql+psycopg://app@db/crm") == "postgresql://app@db/crm"
     assert ibis_style("postgres://app@db/crm") == "postgres://app@db/crm"
-    assert mask_url("snowflake://app:pw@acct/db/schema?warehouse=wh") == "snowflake://app:***@acct/db/schema?warehouse=wh"
+    assert (
+        mask_url("snowflake://app:pw@acct/db/schema?warehouse=wh") == "snowflake://app:***@acct/db/schema?warehouse=wh"
+    )
     assert mask_url("postgresql://app@db/crm") == "postgresql://app@db/crm"
 
 
@@ -104,8 +108,8 @@ def postgres_table() -> Iterator[tuple[str, str]]:
             conn.execute(
                 sa.text(f'create table "{schema}".customers ("CustomerId" text, "Email" text, "LifetimeValue" float8)')
             )
-            for row in CUSTOMERS:
-                conn.execute(sa.text(f'insert into "{schema}".customers values (:i, :e, :v)'), dict(zip("iev", row, strict=True)))
+            insert = sa.text(f'insert into "{schema}".customers values (:i, :e, :v)')
+            conn.execute(insert, [dict(zip("iev", row, strict=True)) for row in CUSTOMERS])
     except sa.exc.OperationalError as error:
         engine.dispose()
         pytest.skip(f"PostgreSQL cases skipped: the server does not answer ({type(error.orig).__name__})")
