@@ -111,7 +111,7 @@ def change_value(database: Database, source: SqlSource, table: ibis.Table) -> tu
     try:
         if source.change_query is None:
             rows: list[tuple[Any, ...]] = [(int(table.count().execute()),)]
-            shown = f"{rows[0][0]} rows"
+            shown = f"{rows[0][0]} row{'' if rows[0][0] == 1 else 's'}"
         else:
             result = _query(database, source.change_query, view=f"{QUERY_VIEW}_change").to_pyarrow()
             rows = [tuple(row.values()) for row in result.to_pylist()]
