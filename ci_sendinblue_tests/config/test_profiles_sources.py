@@ -126,3 +126,19 @@ def test_a_database_url_loads_without_a_warning(write_project):
     with warnings.catch_warnings():
         warnings.simplefilter("error", ProfilesNotCheckedWarning)
         assert load_settings(write_project(config)).profiles.kind == "sql"
+
+
+def readme_profiles_examples() -> list[dict[str, Any]]:
+    import yaml
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme[readme.index("### Where the profiles live") :]
+    section = section[: section.index("\n### ", 1)]
+    blocks = section.split("```yaml\n")[1:]
+    return [doc["profiles"] for block in blocks for doc in yaml.safe_load_all(block[: block.index("```")])]
+
+
+def test_every_example_in_the_readme_is_a_valid_source():
+    examples = readme_profiles_examples()
+    kinds = [ProfilesSettings.model_validate(example).kind for example in examples]
+    assert kinds == ["file", "dataset", "cdm", "sql", "sql", "sql", "sql", "spark"]
