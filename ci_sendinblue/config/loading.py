@@ -157,6 +157,12 @@ def _describe(error: Any) -> str:
 
 
 def _reference_problems(settings: Settings) -> Iterator[str]:
+    if settings.profiles.engine == "pandas" and settings.profiles.kind == "dataset":
+        # Only now is a relative path resolved, so only now is a folder named like a file known to be one.
+        yield (
+            "profiles.engine: the pandas engine reads a single file into memory, not a dataset of parts: use "
+            "engine auto or ibis"
+        )
     columns: set[str] | None = None
     try:
         if settings.profiles.kind is not None:

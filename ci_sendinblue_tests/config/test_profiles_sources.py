@@ -142,3 +142,12 @@ def test_every_example_in_the_readme_is_a_valid_source():
     examples = readme_profiles_examples()
     kinds = [ProfilesSettings.model_validate(example).kind for example in examples]
     assert kinds == ["file", "dataset", "cdm", "sql", "sql", "sql", "sql", "spark"]
+
+
+def test_the_pandas_engine_is_refused_for_a_folder_named_like_a_file(write_project, tmp_path):
+    (tmp_path / "profiles.parquet").mkdir()  # as Spark writes a dataset
+    config = with_profiles({"path": "profiles.parquet", "key": "CustomerId", "engine": "pandas"})
+    assert (
+        "profiles.engine: the pandas engine reads a single file into memory, not a dataset of parts: use engine "
+        "auto or ibis"
+    ) in problems_of(write_project, config)
