@@ -181,13 +181,15 @@ def test_partition_locations_are_mapped_below_a_renamed_folder(tmp_path):
     assert len(rows(ProfilesSettings(cdm={"folder": folder}, key="CustomerId"))) == 4
 
 
-def test_a_manifest_partition_pattern_finds_the_partitions(tmp_path):
+@pytest.mark.parametrize("search", ['"globPattern": "*.csv"', '"regularExpression": "part-\\\\d+\\\\.csv"'])
+def test_a_manifest_partition_pattern_finds_the_partitions(tmp_path, search):
     folder = tmp_path / "ci"
     shutil.copytree(CDM_DATA / "manifest", folder)
+    (folder / "Customer" / "part-00003.csv.backup").write_text("not a partition")
     manifest = folder / "default.manifest.cdm.json"
     text = manifest.read_text()
     start, end = text.index('"dataPartitions"'), text.rindex("]\n    }\n  ]")
-    pattern = '"dataPartitionPatterns": [{"name": "parts", "rootLocation": "Customer/", "globPattern": "*.csv"}]\n'
+    pattern = f'"dataPartitionPatterns": [{{"name": "parts", "rootLocation": "Customer/", {search}}}]\n'
     manifest.write_text(text[:start] + pattern + text[end + 2 :])
     assert len(rows(ProfilesSettings(cdm={"folder": folder}, key="CustomerId"))) == 4
 
