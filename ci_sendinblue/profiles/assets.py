@@ -15,7 +15,7 @@ from ci_sendinblue.naming import Names
 from ci_sendinblue.profiles.checks import KEY_CHECK
 from ci_sendinblue.profiles.evaluation import evaluated_in_pandas
 from ci_sendinblue.profiles.keys import keyed_profiles
-from ci_sendinblue.profiles.source_runs import open_source
+from ci_sendinblue.profiles.source_runs import profiles_source, source_label
 from ci_sendinblue.profiles.sources import ProfilesFileError, read_profiles, unavailable_reason
 
 
@@ -33,18 +33,18 @@ def build_profiles_source(settings: Settings) -> dg.AssetsDefinition:
     assert profiles.key is not None
     key, asset_key = profiles.key, names.customer_profiles
     needed = source_columns(settings)
-    kind = profiles.kind
+    kind = profiles.kind or ""
 
     @dg.asset(
         key=asset_key,
         group_name=names.group("profiles"),
         kinds={"ibis", *engine_kinds(profiles)},
         description=(
-            f"Unified customer profiles ({kind} source, {profiles.describe_source()}), keyed by {key}, queried "
+            f"Unified customer profiles from {source_label(profiles)}, keyed by {key}, queried "
             "where they live: each segment fetches only its members. Profiles with a missing or shared key are "
             "left out and reported."
         ),
-        metadata={"source": profiles.describe_source(), "source_kind": kind or "", "key": key},
+        metadata={"source": source_label(profiles), "source_kind": kind, "key": key},
         check_specs=[KEY_CHECK.spec(asset_key)],
     )
     def customer_profiles(context: dg.AssetExecutionContext):
@@ -52,20 +52,20 @@ def build_profiles_source(settings: Settings) -> dg.AssetsDefinition:
         from ci_sendinblue.profiles.table_keys import key_counts
         from ci_sendinblue.profiles.tables import source_metadata
 
-        source = open_source(profiles)
-        problems = missing_columns(needed, list(source.table.columns), source.description)
-        if problems:
-            raise dg.Failure(description="\n".join(problems), allow_retries=False)
-        counts = key_counts(source.table, key)
+        with profiles_source(profiles) as source:
+            problems = missing_columns(needed, list(source.table.columns), source.description)
+            if problems:
+                raise dg.Failure(description="\n".join(problems), allow_retries=False)
+            counts = key_counts(source.table, key)
+            metadata = source_metadata(source, counts.rows - counts.missing - counts.duplicated)
         if counts.missing or counts.duplicated:
             context.log.warning(
                 f"{counts.missing} profiles without a {key} and {counts.duplicated} sharing one are left out of "
                 "every segment; see the materialization's metadata for the shared keys."
             )
-        kept = counts.rows - counts.missing - counts.duplicated
         yield dg.MaterializeResult(
             metadata={
-                **source_metadata(source, kept),
+                **metadata,
                 "rows_read": counts.rows,
                 "missing_key": counts.missing,
                 "duplicate_key": counts.duplicated,

@@ -26,7 +26,7 @@ from ci_sendinblue.privacy import mask_email
 from ci_sendinblue.profiles.checks import KEY_CHECK
 from ci_sendinblue.profiles.evaluation import evaluated_in_pandas
 from ci_sendinblue.profiles.keys import keyed_profiles
-from ci_sendinblue.profiles.source_runs import open_source
+from ci_sendinblue.profiles.source_runs import profiles_source
 from ci_sendinblue.segments.checks import REJECTED_SHARE_CHECK
 from ci_sendinblue.segments.emails import normalize_emails
 from ci_sendinblue.segments.optouts import without_optouts
@@ -88,7 +88,8 @@ def build_segment_asset(name: str, segment: SegmentSettings, settings: Settings)
             # Keys, rule and columns are applied where the profiles are (the profiles asset checked the columns).
             from ci_sendinblue.segments.members import select_members
 
-            found = select_members(open_source(settings.profiles).table, segment.where, key_column, handed_on)
+            with profiles_source(settings.profiles) as where_they_live:
+                found = select_members(where_they_live.table, segment.where, key_column, handed_on)
             matched = frame_from_arrow(found)
         elif upstream is None:
             _require_columns(profiles, needed, "the profiles file")

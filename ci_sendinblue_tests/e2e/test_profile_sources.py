@@ -9,6 +9,7 @@ import copy
 import os
 import shutil
 import uuid
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -131,3 +132,33 @@ def test_a_parquet_folder_on_spark_in_local_mode(emulator, run_pipeline, frame, 
     spark = {"master": "local[1]", "path": str(folder), "conf": {"spark.ui.enabled": "false"}}
     run = run_pipeline(config_with(emulator.api_url, {"spark": spark}))
     assert_list_as_expected(run, emulator, frame)
+
+
+CDM_EXAMPLES = Path(__file__).resolve().parent.parent / "data" / "cdm"
+
+
+@pytest.mark.parametrize("form", ["model_json", "manifest"])
+def test_a_customer_insights_cdm_folder_in_either_metadata_form(emulator, run_pipeline, tmp_path, form):
+    """The hand-written CDM examples: typed columns (a double, a boolean) read as the metadata says, and the
+    rules compare them by type."""
+    folder = tmp_path / "lake" / "ci-output"
+    shutil.copytree(CDM_EXAMPLES / form, folder)
+    config = config_with(emulator.api_url, {"cdm": {"folder": str(folder)}})
+    config["segments"] = {
+        "consenting": {"where": {"field": "MarketingConsent", "op": "eq", "value": True}},
+        "high_value": {"where": {"field": "LifetimeValue", "op": "ge", "value": 1000}},
+    }
+    export = config["exports"]["newsletter"]
+    export.update(segments=["consenting", "high_value"], mapping={"email": "Email", "FIRSTNAME": "FirstName"})
+    export.pop("phone_region_column")
+    run = run_pipeline(config)
+    assert run.result.success, run.failure_message
+    assert listed(emulator) == {
+        "ana.munoz@example.com": {"FIRSTNAME": "Ana"},  # consenting, and 1250.5
+        "jane.doe@example.com": {"FIRSTNAME": "Jane"},  # 2000, consent False
+        "zoe@example.com": {"FIRSTNAME": "Zoë"},  # consenting, no lifetime value
+    }
+    profiles = run.metadata(PROFILES_KEY)
+    assert profiles["dagster/row_count"] == 4
+    types = {c.name: c.type for c in profiles["dagster/column_schema"].columns}
+    assert types["LifetimeValue"] != types["FirstName"]
