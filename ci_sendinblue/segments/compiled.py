@@ -1,0 +1,329 @@
+"""Segment rules compiled to ibis, to run where the profiles are (DuckDB, PostgreSQL, Spark, ...).
+
+The same rules as ``segments/rules.py`` evaluates in memory, by the same definition of reading a value
+(``segments/reading.py``), so both select the same profiles. Two things make that hold on every engine:
+
+- **Two-valued logic.** Every comparison is made ``false`` where SQL would say ``null`` (an empty or unreadable
+  value) before ``not``, ``all`` or ``any`` see it, so ``not`` selects exactly the profiles the comparison did
+  not, as in pandas.
+- **Nothing left to the engine's leniency.** Text becomes a number, a day or an instant only through the
+  project's own regular expressions (``reading.py``): a value is cast only once one has accepted it, so no
+  engine reads a form the others would not (each date parser takes its own) and no cast can fail the query
+  on bad data. Each reading is a few calls on the column itself, so the SQL stays small: ibis inlines every
+  intermediate expression wherever it is used.
+
+The rule's values never enter the SQL text: they travel in a one-row table of typed columns (an
+``ibis.memtable`` of Arrow: registered, bound or inserted with parameters by each backend) cross-joined to
+the profiles, and the predicates name them as columns. Column names come from the configuration and are
+quoted identifiers; nothing a user writes is evaluated as code, and ``contains`` is a substring search
+(never a ``LIKE`` pattern in which ``%`` and ``_`` would be wildcards).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import ibis
+import ibis.expr.datatypes as dt
+import ibis.expr.types as ir
+import pyarrow as pa
+
+from ci_sendinblue.config.models import AllOf, AnyOf, Condition, FieldCondition, NotOf
+from ci_sendinblue.segments.reading import (
+    BLANK,
+    FALSE_TEXT,
+    ISO_TEXT,
+    LEADING_SPACE,
+    MAX_WHOLE,
+    NUMBER_TEXT,
+    TRAILING_SPACE,
+    TRUE_TEXT,
+    Reading,
+    group_number,
+    instant_micros,
+    operand,
+    reading_of,
+    unnamed,
+)
+
+PARAMETER_PREFIX = "__ci_rule_value_"
+"""The parameter table's columns: ``<prefix><leaf>_<value>``, made longer if a profile column starts so."""
+
+
+class RuleColumnError(LookupError):
+    """A rule names a column the profiles table does not have."""
+
+
+def rule_filter(condition: Condition, table: ir.Table) -> ir.Table:
+    """The rows of ``table`` where ``condition`` holds, with ``table``'s columns."""
+    schema = table.schema()
+    prefix = PARAMETER_PREFIX
+    while any(name.startswith(prefix) for name in schema.names):
+        prefix = "_" + prefix
+    parameters = _Parameters(prefix)
+    leaves = [_Leaf.plan(leaf, schema, parameters, number) for number, leaf in enumerate(_leaves(condition))]
+    joined = table.cross_join(ibis.memtable(parameters.table())) if parameters.columns else table
+    predicate = _predicate(condition, joined, iter(leaves))
+    return joined.filter(predicate).select(*schema.names)
+
+
+def _leaves(condition: Condition) -> Iterator[FieldCondition]:
+    """The field conditions in the order :func:`_predicate` visits them."""
+    if isinstance(condition, AllOf | AnyOf):
+        for child in condition.all if isinstance(condition, AllOf) else condition.any:
+            yield from _leaves(child)
+    elif isinstance(condition, NotOf):
+        yield from _leaves(condition.not_)
+    else:
+        yield condition
+
+
+def _predicate(condition: Condition, table: ir.Table, leaves: Iterator[_Leaf]) -> ir.BooleanValue:
+    if isinstance(condition, AllOf):
+        parts = [_predicate(child, table, leaves) for child in condition.all]
+        return _fold(parts, lambda a, b: a & b)
+    if isinstance(condition, AnyOf):
+        parts = [_predicate(child, table, leaves) for child in condition.any]
+        return _fold(parts, lambda a, b: a | b)
+    if isinstance(condition, NotOf):
+        return ~_predicate(condition.not_, table, leaves)
+    return next(leaves).predicate(table)
+
+
+def _fold(parts: list[ir.BooleanValue], join: Callable[[Any, Any], Any]) -> ir.BooleanValue:
+    result = parts[0]
+    for part in parts[1:]:
+        result = join(result, part)
+    return result
+
+
+# --- the parameter table ------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Parameters:
+    """The rule's values, one typed column each, for the one-row table the profiles are joined to."""
+
+    prefix: str
+    columns: dict[str, pa.Array] = field(default_factory=dict)
+
+    def add(self, leaf: int, values: list[Any], type_: pa.DataType) -> list[str]:
+        names = []
+        for number, value in enumerate(values):
+            name = f"{self.prefix}{leaf}_{number}"
+            self.columns[name] = pa.array([value], type=type_)
+            names.append(name)
+        return names
+
+    def table(self) -> pa.Table:
+        return pa.table(self.columns)
+
+
+_OPERAND_TYPES: dict[tuple[Reading, str], pa.DataType] = {
+    ("day", "date"): pa.date32(),
+    ("day", "timestamp"): pa.date32(),
+    ("instant", "date"): pa.timestamp("us", tz="UTC"),
+    ("instant", "timestamp"): pa.timestamp("us", tz="UTC"),
+}
+"""A day or instant compared with a typed column travels typed (a date, a UTC timestamp) and is compared
+natively; with text, as the integer the text is read into. Other readings: see :data:`_READING_TYPES`."""
+_READING_TYPES: dict[Reading, pa.DataType] = {
+    "number": pa.float64(),
+    "day": pa.int64(),
+    "instant": pa.int64(),
+    "flag": pa.bool_(),
+    "text": pa.string(),
+}
+
+
+@dataclass(frozen=True)
+class _Leaf:
+    """One field condition, its column's kind and the names of its values in the parameter table."""
+
+    condition: FieldCondition
+    kind: str
+    reading: Reading | None
+    names: list[str]
+
+    @classmethod
+    def plan(cls, condition: FieldCondition, schema: Any, parameters: _Parameters, number: int) -> _Leaf:
+        if condition.field not in schema:
+            raise RuleColumnError(
+                f"column '{condition.field}' is not in the profiles (columns: {', '.join(schema.names)})"
+            )
+        kind = column_kind(schema[condition.field])
+        if condition.op in ("is_null", "not_null"):
+            return cls(condition, kind, None, [])
+        given = condition.value if isinstance(condition.value, list) else [condition.value]
+        reading = reading_of(given[0])
+        values = [o for o in (operand(v, reading) for v in given) if o is not None]
+        type_ = _OPERAND_TYPES.get((reading, kind), _READING_TYPES[reading])
+        return cls(condition, kind, reading, parameters.add(number, values, type_))
+
+    def predicate(self, table: ir.Table) -> ir.BooleanValue:
+        """The comparison, ``false`` wherever SQL would leave it ``null``."""
+        column = table[self.condition.field]
+        op = self.condition.op
+        if op in ("is_null", "not_null"):
+            empty = _is_empty(column, self.kind)
+            return empty if op == "is_null" else ~empty
+        assert self.reading is not None
+        value = _read(column, self.kind, self.reading)
+        operands = [table[name] for name in self.names]
+        if value is None or not operands or (op == "between" and len(operands) < 2):
+            return ibis.literal(False)
+        if self.reading == "text" and self.condition.ignore_case:
+            value, operands = value.lower(), [o.lower() for o in operands]
+        return _apply(op, value, operands).fill_null(False)
+
+
+def _apply(op: str, value: ir.Value, operands: list[ir.Value]) -> ir.BooleanValue:
+    first = operands[0]
+    if op == "in":
+        return value.isin(operands)
+    if op == "not_in":
+        return ~value.isin(operands)
+    if op == "between":
+        return (value >= first) & (value <= operands[1])
+    if op == "contains":
+        return value.contains(first)  # type: ignore[attr-defined]
+    if op == "startswith":
+        return value.startswith(first)  # type: ignore[attr-defined]
+    if op == "endswith":
+        return value.endswith(first)  # type: ignore[attr-defined]
+    return {
+        "eq": lambda: value == first,
+        "ne": lambda: value != first,
+        "gt": lambda: value > first,
+        "ge": lambda: value >= first,
+        "lt": lambda: value < first,
+        "le": lambda: value <= first,
+    }[op]()
+
+
+# --- readings -----------------------------------------------------------------------------------------------------
+
+
+def column_kind(dtype: dt.DataType) -> str:
+    """What a column holds, as far as reading goes (as ``rules.kind_of`` for Arrow types)."""
+    if dtype.is_string() or dtype.is_uuid():
+        return "text"
+    if dtype.is_integer():
+        return "integer"
+    if dtype.is_floating() or dtype.is_decimal():
+        return "float"
+    if dtype.is_boolean():
+        return "flag"
+    if dtype.is_date():
+        return "date"
+    if dtype.is_timestamp():
+        return "timestamp"
+    return "other"
+
+
+def _read(column: ir.Value, kind: str, reading: Reading) -> ir.Value | None:
+    """The column as ``reading`` reads it (null where a value is empty or unreadable), or None when no value
+    of this kind can be read so."""
+    if reading == "number":
+        if kind == "text":
+            return _group(column, NUMBER_TEXT, "number").cast("float64")
+        if kind in ("integer", "float"):
+            number = column.cast("float64")
+            return ibis.ifelse(number.isnan() | number.isinf(), ibis.null("float64"), number)  # type: ignore[attr-defined]
+        return None
+    if reading == "flag":
+        return _flags(column, kind)
+    if reading in ("day", "instant"):
+        if kind == "date":
+            return column if reading == "day" else column.cast("timestamp")
+        if kind == "timestamp":
+            return column.date() if reading == "day" else column  # type: ignore[attr-defined]
+        if kind == "text":
+            return _iso_days(column) if reading == "day" else _iso_instants(column)
+        return None
+    return read_as_text(column, kind)
+
+
+def _flags(column: ir.Value, kind: str) -> ir.Value | None:
+    null = ibis.null("boolean")
+    if kind == "flag":
+        return column
+    if kind in ("integer", "float"):
+        number = column.cast("float64")
+        return ibis.cases((number == 1, True), (number == 0, False), else_=null)
+    if kind == "text":
+        text = column.cast("string")
+        return ibis.cases((text.re_search(TRUE_TEXT), True), (text.re_search(FALSE_TEXT), False), else_=null)  # type: ignore[attr-defined]
+    return None
+
+
+def read_as_text(column: ir.Value, kind: str) -> ir.StringValue | None:
+    """The text reading (see ``rules.read_as_text``): text as it is, blank text as null, whole numbers as
+    digits, booleans as true/false, dates as YYYY-MM-DD; None for kinds with no text."""
+    null = ibis.null("string")
+    if kind == "text":
+        text = column.cast("string")
+        return ibis.ifelse(text.re_search(BLANK), null, text)  # type: ignore[attr-defined]
+    if kind == "integer":
+        return column.cast("string")
+    if kind == "float":
+        number = column.cast("float64")
+        # Below 2**53 first, so the floor's cast to an integer can never overflow (NaN is not below).
+        whole = ibis.ifelse(number.abs() < MAX_WHOLE, number.floor(), ibis.null("int64"))  # type: ignore[attr-defined]
+        return ibis.ifelse(whole == number, whole.cast("string"), null)
+    if kind == "flag":
+        return ibis.cases((column == True, "true"), (column == False, "false"), else_=null)  # noqa: E712
+    if kind == "date":
+        parts = [column.year(), column.month(), column.day()]  # type: ignore[attr-defined]
+        year, month, day = (part.cast("string").lpad(width, "0") for part, width in zip(parts, (4, 2, 2), strict=True))
+        return year.concat("-", month, "-", day)
+    return None
+
+
+def trimmed(text: ir.Value) -> ir.StringValue:
+    """Text without the white space around it (the project's white space, not the engine's ``trim``)."""
+    return text.cast("string").re_replace(LEADING_SPACE, "").re_replace(TRAILING_SPACE, "")  # type: ignore[attr-defined]
+
+
+def _is_empty(column: ir.Value, kind: str) -> ir.BooleanValue:
+    """Missing, NaN, or text that is empty or only white space."""
+    empty = column.isnull()
+    if kind == "text":
+        empty = empty | column.cast("string").re_search(BLANK).fill_null(False)  # type: ignore[attr-defined]
+    elif kind == "float" and not column.type().is_decimal():
+        empty = empty | column.isnan().fill_null(False)  # type: ignore[attr-defined]
+    return empty
+
+
+def _group(column: ir.Value, pattern: str, name: str) -> ir.StringValue:
+    """Group ``name`` of ``pattern`` matched against the whole text; null where the text does not match or
+    the group took no part (engines answer "" or null for those: both become null)."""
+    text = column.cast("string")
+    return text.re_extract(unnamed(pattern), group_number(pattern, name)).nullif("")  # type: ignore[attr-defined]
+
+
+def _iso_days(column: ir.Value) -> ir.IntegerValue:
+    """Days since 1970 of the day ISO 8601 text names, as written; null where it is no such text. The
+    expression accepts only real days from year 1, so the date cast cannot fail."""
+    return _group(column, ISO_TEXT, "date").cast("date").epoch_days()  # type: ignore[attr-defined]
+
+
+def _iso_instants(column: ir.Value) -> ir.IntegerValue:
+    """Microseconds since 1970 UTC of ISO 8601 text (UTC where it gives no offset); null where it is none."""
+
+    def number(name: str) -> ir.IntegerValue:
+        return _group(column, ISO_TEXT, name).fill_null("0").cast("int64")
+
+    fraction = _group(column, ISO_TEXT, "fraction").fill_null("").concat("000000").substr(0, 6)
+    return instant_micros(
+        _iso_days(column),
+        hour=number("hour"),
+        minute=number("minute"),
+        second=number("second"),
+        micro=fraction.cast("int64"),
+        offset_sign=ibis.ifelse(_group(column, ISO_TEXT, "sign") == "-", -1, 1),
+        offset_hours=number("offset_hours"),
+        offset_minutes=number("offset_minutes"),
+    )
