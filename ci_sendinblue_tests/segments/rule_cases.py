@@ -9,8 +9,12 @@ members with pandas' (``segments/rules.py``), row for row by ``Id``.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import decimal
+import os
+import uuid
+from collections.abc import Iterator
 from typing import Any
 
 import ibis
@@ -18,6 +22,7 @@ import ibis.expr.types as ir
 import pyarrow as pa
 import pytest
 from pydantic import TypeAdapter
+from sqlalchemy.engine import make_url
 
 from ci_sendinblue.config.models import Condition
 from ci_sendinblue.segments.compiled import rule_filter
@@ -389,3 +394,37 @@ def duckdb_table(profiles: pa.Table, name: str = "profiles") -> ir.Table:
     con = ibis.duckdb.connect()
     con.con.from_arrow(profiles).create(name)
     return con.table(name)
+
+
+POSTGRES_URL_VARIABLE = "CI_SENDINBLUE_TEST_POSTGRES_URL"
+
+
+@contextlib.contextmanager
+def postgres_tables_of(profiles: dict[str, pa.Table]) -> Iterator[dict[str, ir.Table]]:
+    """Each of ``profiles`` as a table of its own, uniquely named, in the PostgreSQL database the tests are
+    given (skipped, saying why, without one), dropped afterwards."""
+    url = os.environ.get(POSTGRES_URL_VARIABLE, "").strip()
+    if not url:
+        pytest.skip(f"PostgreSQL cases skipped: {POSTGRES_URL_VARIABLE} is not set")
+    import psycopg  # the postgres extra: only asked for when a server is given
+
+    parsed = make_url(url)
+    try:
+        con = ibis.postgres.connect(
+            host=parsed.host,
+            port=parsed.port or 5432,
+            user=parsed.username,
+            password=parsed.password,
+            database=parsed.database,
+        )
+    except psycopg.OperationalError as error:
+        shown = parsed.render_as_string(hide_password=True)
+        pytest.skip(f"PostgreSQL cases skipped: server at {shown} does not answer ({type(error).__name__})")
+    names = {label: f"h_rules_{label}_{uuid.uuid4().hex[:10]}" for label in profiles}
+    try:
+        yield {label: con.create_table(names[label], table) for label, table in profiles.items()}
+    finally:
+        for name in names.values():
+            # ibis' drop_table writes "DROP TABLE IF EXISTS" without the name under this sqlglot
+            con.raw_sql(f'DROP TABLE IF EXISTS "{name}"').close()
+        con.disconnect()

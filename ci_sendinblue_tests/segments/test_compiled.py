@@ -4,17 +4,13 @@ and never carry a rule's value in their SQL."""
 from __future__ import annotations
 
 import datetime as dt
-import os
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import ibis
 import ibis.expr.types as ir
-import psycopg
 import pyarrow as pa
 import pytest
-from sqlalchemy.engine import make_url
 
 from ci_sendinblue.segments.compiled import RuleColumnError, rule_filter
 from ci_sendinblue_tests.segments.rule_cases import (
@@ -26,9 +22,8 @@ from ci_sendinblue_tests.segments.rule_cases import (
     duckdb_table,
     engine_members,
     pandas_members,
+    postgres_tables_of,
 )
-
-POSTGRES_URL_VARIABLE = "CI_SENDINBLUE_TEST_POSTGRES_URL"
 
 
 @pytest.fixture(scope="module")
@@ -153,39 +148,10 @@ def test_tens_of_rules_and_a_long_in_list_stay_one_query():
 # --- PostgreSQL -----------------------------------------------------------------------------------------------
 
 
-def _postgres() -> Iterator[Any]:
-    url = os.environ.get(POSTGRES_URL_VARIABLE, "").strip()
-    if not url:
-        pytest.skip(f"PostgreSQL cases skipped: {POSTGRES_URL_VARIABLE} is not set")
-    parsed = make_url(url)
-    try:
-        con = ibis.postgres.connect(
-            host=parsed.host,
-            port=parsed.port or 5432,
-            user=parsed.username,
-            password=parsed.password,
-            database=parsed.database,
-        )
-    except psycopg.OperationalError as error:
-        shown = parsed.render_as_string(hide_password=True)
-        pytest.skip(f"PostgreSQL cases skipped: server at {shown} does not answer ({type(error).__name__})")
-    yield con
-    con.disconnect()
-
-
 @pytest.fixture(scope="module")
 def postgres_tables() -> Iterator[dict[str, ir.Table]]:
-    for con in _postgres():
-        names = {kind: f"h_rules_{kind}_{uuid.uuid4().hex[:10]}" for kind in ("text", "typed")}
-        try:
-            yield {
-                "text": con.create_table(names["text"], TEXT_PROFILES),
-                "typed": con.create_table(names["typed"], TYPED_PROFILES),
-            }
-        finally:
-            for name in names.values():
-                # ibis' drop_table writes "DROP TABLE IF EXISTS" without the name under this sqlglot
-                con.raw_sql(f'DROP TABLE IF EXISTS "{name}"').close()
+    with postgres_tables_of({"text": TEXT_PROFILES, "typed": TYPED_PROFILES}) as tables:
+        yield tables
 
 
 @pytest.mark.postgres
