@@ -21,7 +21,9 @@ quoted identifiers; nothing a user writes is evaluated as code, and ``contains``
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import itertools
+import math
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +35,7 @@ import pyarrow as pa
 from ci_sendinblue.config.models import AllOf, AnyOf, Condition, FieldCondition, NotOf
 from ci_sendinblue.segments.reading import (
     BLANK,
+    EDGE_SPACE,
     FALSE_TEXT,
     ISO_TEXT,
     LEADING_SPACE,
@@ -58,15 +61,32 @@ class RuleColumnError(LookupError):
 
 def rule_filter(condition: Condition, table: ir.Table) -> ir.Table:
     """The rows of ``table`` where ``condition`` holds, with ``table``'s columns."""
+    joined, (predicate,) = _compile([condition], table)
+    return joined.filter(predicate).select(*table.columns)
+
+
+def rule_flags(conditions: Mapping[str, Condition], table: ir.Table, keep: Sequence[str] = ()) -> ir.Table:
+    """Every row of ``table`` with its ``keep`` columns and, for each named condition, whether it holds
+    (true or false, never null): several rules evaluated in one pass over the profiles, their values in one
+    parameter table."""
+    joined, predicates = _compile(list(conditions.values()), table)
+    return joined.select(*keep, **dict(zip(conditions, predicates, strict=True)))
+
+
+def _compile(conditions: list[Condition], table: ir.Table) -> tuple[ir.Table, list[ir.BooleanValue]]:
+    """The profiles joined to the conditions' parameter table (when they have values), and each condition
+    as a predicate on that join."""
     schema = table.schema()
     prefix = PARAMETER_PREFIX
     while any(name.startswith(prefix) for name in schema.names):
         prefix = "_" + prefix
     parameters = _Parameters(prefix)
-    leaves = [_Leaf.plan(leaf, schema, parameters, number) for number, leaf in enumerate(_leaves(condition))]
+    numbers = itertools.count()
+    planned = [
+        [_Leaf.plan(leaf, schema, parameters, next(numbers)) for leaf in _leaves(condition)] for condition in conditions
+    ]
     joined = table.cross_join(ibis.memtable(parameters.table())) if parameters.columns else table
-    predicate = _predicate(condition, joined, iter(leaves))
-    return joined.filter(predicate).select(*schema.names)
+    return joined, [_predicate(c, joined, iter(leaves)) for c, leaves in zip(conditions, planned, strict=True)]
 
 
 def _leaves(condition: Condition) -> Iterator[FieldCondition]:
@@ -231,7 +251,8 @@ def _read(column: ir.Value, kind: str, reading: Reading) -> ir.Value | None:
             return _group(column, NUMBER_TEXT, "number").cast("float64")
         if kind in ("integer", "float"):
             number = column.cast("float64")
-            return ibis.ifelse(number.isnan() | number.isinf(), ibis.null("float64"), number)  # type: ignore[attr-defined]
+            # Finite: below infinity, which NaN is not either (ibis' isinf compiles to false for Spark).
+            return ibis.ifelse(number.abs() < math.inf, number, ibis.null("float64"))  # type: ignore[attr-defined]
         return None
     if reading == "flag":
         return _flags(column, kind)
@@ -283,8 +304,12 @@ def read_as_text(column: ir.Value, kind: str) -> ir.StringValue | None:
 
 
 def trimmed(text: ir.Value) -> ir.StringValue:
-    """Text without the white space around it (the project's white space, not the engine's ``trim``)."""
-    return text.cast("string").re_replace(LEADING_SPACE, "").re_replace(TRAILING_SPACE, "")  # type: ignore[attr-defined]
+    """Text without the white space around it (the project's white space, not the engine's ``trim``). One
+    search tells the few values that have some from the many that have none, which are left as they are:
+    that halves the cost of a key column of tens of millions of rows."""
+    text = text.cast("string")
+    stripped = text.re_replace(LEADING_SPACE, "").re_replace(TRAILING_SPACE, "")  # type: ignore[attr-defined]
+    return ibis.ifelse(text.re_search(EDGE_SPACE), stripped, text)  # type: ignore[attr-defined]
 
 
 def _is_empty(column: ir.Value, kind: str) -> ir.BooleanValue:

@@ -13,23 +13,37 @@ import ibis.expr.types as ir
 import pyarrow as pa
 
 from ci_sendinblue.config.models import Condition
-from ci_sendinblue.profiles.table_keys import keyed_table
+from ci_sendinblue.profiles.table_keys import KeyCounts, keyed_table
 from ci_sendinblue.segments.compiled import rule_filter
 
 
-def members_query(table: ir.Table, condition: Condition, key: str, columns: Sequence[str]) -> ir.Table:
+def members_query(
+    table: ir.Table,
+    condition: Condition,
+    key: str,
+    columns: Sequence[str],
+    *,
+    order_by: Sequence[str] = (),
+    counts: KeyCounts | None = None,
+) -> ir.Table:
     """The query :func:`select_members` runs, for a caller that wants to count or inspect it first."""
-    return rule_filter(condition, keyed_table(table, key)).select(*columns)
+    selected = rule_filter(condition, keyed_table(table, key, counts))
+    if order_by:
+        selected = selected.order_by(list(order_by))
+    return selected.select(*columns)
 
 
 def select_members(
-    table: ir.Table, condition: Condition, key: str, columns: Sequence[str], *, order_by: Sequence[str] = ()
+    table: ir.Table,
+    condition: Condition,
+    key: str,
+    columns: Sequence[str],
+    *,
+    order_by: Sequence[str] = (),
+    counts: KeyCounts | None = None,
 ) -> pa.Table:
     """The rows of ``table`` with a present, unique ``key`` for which ``condition`` holds, as Arrow with just
     ``columns`` (the key among them as trimmed text when asked for). SQL promises no order: ``order_by``
     names the columns to sort by when the caller needs one (say, a source's row number, which need not be
-    among ``columns``)."""
-    selected = rule_filter(condition, keyed_table(table, key))
-    if order_by:
-        selected = selected.order_by(list(order_by))
-    return selected.select(*columns).to_pyarrow()
+    among ``columns``). ``counts``: see :func:`~ci_sendinblue.profiles.table_keys.keyed_table`."""
+    return members_query(table, condition, key, columns, order_by=order_by, counts=counts).to_pyarrow()

@@ -50,6 +50,8 @@ _SPACE = "[\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f
 """:data:`WHITESPACE` as a character class of literal characters, read alike by RE2, Java and PostgreSQL."""
 LEADING_SPACE = f"^{_SPACE}+"
 TRAILING_SPACE = f"{_SPACE}+$"
+EDGE_SPACE = f"^{_SPACE}|{_SPACE}$"
+"""Text that starts or ends with white space: the only text trimming changes."""
 BLANK = f"^{_SPACE}*$"
 """Text that is empty or only white space: an empty value, as a missing one."""
 

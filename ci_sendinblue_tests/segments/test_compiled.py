@@ -12,7 +12,7 @@ import ibis.expr.types as ir
 import pyarrow as pa
 import pytest
 
-from ci_sendinblue.segments.compiled import RuleColumnError, rule_filter
+from ci_sendinblue.segments.compiled import RuleColumnError, rule_filter, rule_flags
 from ci_sendinblue_tests.segments.rule_cases import (
     TEXT_PROFILES,
     TEXT_RULES,
@@ -44,6 +44,16 @@ def test_duckdb_selects_what_pandas_selects_from_text(rule: dict[str, Any], duck
 @pytest.mark.parametrize("rule", TYPED_RULES)
 def test_duckdb_selects_what_pandas_selects_from_typed_columns(rule: dict[str, Any], duckdb_typed: ir.Table):
     assert engine_members(rule, duckdb_typed) == pandas_members(rule, TYPED_PROFILES)
+
+
+def test_rule_flags_evaluate_many_rules_in_one_pass_with_no_null(duckdb_text: ir.Table):
+    conditions = {case.id: condition_of(case.values[0]) for case in TEXT_RULES}
+    flags = rule_flags(conditions, duckdb_text, keep=["Id"]).to_pyarrow()
+    assert flags.num_rows == TEXT_PROFILES.num_rows
+    for case in TEXT_RULES:
+        assert flags[case.id].null_count == 0, case.id
+        hits = [i for i, hit in zip(flags["Id"].to_pylist(), flags[case.id].to_pylist(), strict=True) if hit]
+        assert sorted(hits) == pandas_members(case.values[0], TEXT_PROFILES), case.id
 
 
 def test_the_equivalence_is_not_vacuous():

@@ -6,11 +6,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import ibis
 import pyarrow as pa
 import pytest
 
 from ci_sendinblue.profiles.keys import keyed_profiles
-from ci_sendinblue.segments.members import select_members
+from ci_sendinblue.profiles.table_keys import key_counts
+from ci_sendinblue.segments.members import members_query, select_members
 from ci_sendinblue.segments.rules import evaluate
 from ci_sendinblue.text import frame_from_arrow
 from ci_sendinblue_tests.segments.rule_cases import (
@@ -85,3 +87,13 @@ def test_members_selected_in_postgres_are_the_pandas_paths_members():
     with postgres_tables_of({"members": PROFILES}) as tables:
         members = select_members(tables["members"], condition_of(RULE), "CustomerId", ["CustomerId", "Email"])
     assert rows(members) == pandas_members(PROFILES, RULE, "CustomerId", ["CustomerId", "Email"])
+
+
+def test_counts_without_a_shared_key_spare_the_grouping_and_change_nothing():
+    profiles = PROFILES.set_column(0, "CustomerId", pa.array([f"C{n}" for n in range(10)]))
+    table = duckdb_table(profiles)
+    counts = key_counts(table, "CustomerId")
+    assert counts.duplicated == 0
+    query = members_query(table, condition_of(RULE), "CustomerId", ["CustomerId"], counts=counts)
+    assert "JOIN" not in ibis.to_sql(query).replace("CROSS JOIN", "")
+    assert rows(query.to_pyarrow()) == rows(select_members(table, condition_of(RULE), "CustomerId", ["CustomerId"]))
