@@ -85,7 +85,7 @@ def _compile(conditions: list[Condition], table: ir.Table) -> tuple[ir.Table, li
     planned = [
         [_Leaf.plan(leaf, schema, parameters, next(numbers)) for leaf in _leaves(condition)] for condition in conditions
     ]
-    joined = table.cross_join(ibis.memtable(parameters.table())) if parameters.columns else table
+    joined = table.cross_join(parameters.relation()) if parameters.columns else table
     return joined, [_predicate(c, joined, iter(leaves)) for c, leaves in zip(conditions, planned, strict=True)]
 
 
@@ -137,8 +137,11 @@ class _Parameters:
             names.append(name)
         return names
 
-    def table(self) -> pa.Table:
-        return pa.table(self.columns)
+    def relation(self) -> ir.Table:
+        """The one-row table, as a relation the engine knows has one row: a fresh temporary table (how the
+        PostgreSQL backend binds a memtable) has no statistics, and PostgreSQL's planner, guessing a thousand
+        rows, would copy the profiles aside to join them; ``LIMIT 1`` tells it, and costs the others nothing."""
+        return ibis.memtable(pa.table(self.columns)).limit(1)
 
 
 _OPERAND_TYPES: dict[tuple[Reading, str], pa.DataType] = {
