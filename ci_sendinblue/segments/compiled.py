@@ -51,8 +51,9 @@ from ci_sendinblue.segments.reading import (
     unnamed,
 )
 
-PARAMETER_PREFIX = "__ci_rule_value_"
-"""The parameter table's columns: ``<prefix><leaf>_<value>``, made longer if a profile column starts so."""
+HELPER_PREFIX = "__ci_rule_"
+"""Columns the compiled rules add: ``<prefix>value_<leaf>_<n>`` in the parameter table, ``<prefix>read_<n>``
+for a column as a rule reads it; the prefix is made longer while a profile column starts with it."""
 
 
 class RuleColumnError(LookupError):
@@ -74,18 +75,26 @@ def rule_flags(conditions: Mapping[str, Condition], table: ir.Table, keep: Seque
 
 
 def _compile(conditions: list[Condition], table: ir.Table) -> tuple[ir.Table, list[ir.BooleanValue]]:
-    """The profiles joined to the conditions' parameter table (when they have values), and each condition
-    as a predicate on that join."""
+    """The profiles with each column as the rules read it, joined to the rules' parameter table (when they
+    have values), and each condition as a predicate on that join.
+
+    The readings are columns of a projection under the join, not expressions in the predicate: ibis inlines
+    an expression wherever it is used, and a reading uses its parts several times (a date's text, say), so
+    only a projection lets an engine that removes common subexpressions there (DuckDB, Spark) compute each
+    part once per row. Leaves reading one column the same way share its reading."""
     schema = table.schema()
-    prefix = PARAMETER_PREFIX
+    prefix = HELPER_PREFIX
     while any(name.startswith(prefix) for name in schema.names):
         prefix = "_" + prefix
-    parameters = _Parameters(prefix)
+    parameters = _Parameters(f"{prefix}value_")
+    readings = _Readings(f"{prefix}read_", table)
     numbers = itertools.count()
     planned = [
-        [_Leaf.plan(leaf, schema, parameters, next(numbers)) for leaf in _leaves(condition)] for condition in conditions
+        [_Leaf.plan(leaf, schema, parameters, readings, next(numbers)) for leaf in _leaves(condition)]
+        for condition in conditions
     ]
-    joined = table.cross_join(parameters.relation()) if parameters.columns else table
+    prepared = table.mutate(**readings.columns) if readings.columns else table
+    joined = prepared.cross_join(parameters.relation()) if parameters.columns else prepared
     return joined, [_predicate(c, joined, iter(leaves)) for c, leaves in zip(conditions, planned, strict=True)]
 
 
@@ -144,6 +153,28 @@ class _Parameters:
         return ibis.memtable(pa.table(self.columns)).limit(1)
 
 
+@dataclass
+class _Readings:
+    """What the rules read of each column, as named columns of the profiles' projection: each computed once
+    per row however many leaves use it."""
+
+    prefix: str
+    table: ir.Table
+    columns: dict[str, ir.Value] = field(default_factory=dict)
+    names: dict[tuple[str, str], str | None] = field(default_factory=dict)
+
+    def column(self, source: str, part: str, build: Callable[[ir.Value], ir.Value | None]) -> str | None:
+        """The projection's column holding ``build(source column)``, named ``part`` of it; None when ``build``
+        has nothing for it (no value of the column's kind can be read so)."""
+        if (source, part) not in self.names:
+            expression = build(self.table[source])
+            name = None if expression is None else f"{self.prefix}{len(self.columns)}"
+            if name is not None and expression is not None:
+                self.columns[name] = expression
+            self.names[source, part] = name
+        return self.names[source, part]
+
+
 _OPERAND_TYPES: dict[tuple[Reading, str], pa.DataType] = {
     ("day", "date"): pa.date32(),
     ("day", "timestamp"): pa.date32(),
@@ -163,42 +194,59 @@ _READING_TYPES: dict[Reading, pa.DataType] = {
 
 @dataclass(frozen=True)
 class _Leaf:
-    """One field condition, its column's kind and the names of its values in the parameter table."""
+    """One field condition, its column's kind, the projection's columns holding its reading and the names of
+    its values in the parameter table."""
 
     condition: FieldCondition
     kind: str
     reading: Reading | None
+    parts: dict[str, str | None]
+    """``value``: the column as the rule reads it; for a day or an instant of text, ``iso`` (the ISO text, its
+    fields cut out by the predicate: cheap work on a column once the regular expression has run), and for an
+    instant its ``zone`` and ``fraction``."""
     names: list[str]
 
     @classmethod
-    def plan(cls, condition: FieldCondition, schema: Any, parameters: _Parameters, number: int) -> _Leaf:
-        if condition.field not in schema:
-            raise RuleColumnError(
-                f"column '{condition.field}' is not in the profiles (columns: {', '.join(schema.names)})"
-            )
-        kind = column_kind(schema[condition.field])
+    def plan(
+        cls, condition: FieldCondition, schema: Any, parameters: _Parameters, readings: _Readings, number: int
+    ) -> _Leaf:
+        source = condition.field
+        if source not in schema:
+            raise RuleColumnError(f"column '{source}' is not in the profiles (columns: {', '.join(schema.names)})")
+        kind = column_kind(schema[source])
         if condition.op in ("is_null", "not_null"):
-            return cls(condition, kind, None, [])
+            return cls(condition, kind, None, {}, [])
         given = condition.value if isinstance(condition.value, list) else [condition.value]
         reading = reading_of(given[0])
         values = [o for o in (operand(v, reading) for v in given) if o is not None]
         type_ = _OPERAND_TYPES.get((reading, kind), _READING_TYPES[reading])
-        return cls(condition, kind, reading, parameters.add(number, values, type_))
+        if kind == "text" and reading in ("day", "instant"):
+            parts = {"iso": readings.column(source, "iso", _iso_text)}
+            if reading == "instant":
+                parts["zone"] = readings.column(source, "zone", lambda c: _iso_text(c).re_extract(_ZONE, 1))
+                parts["fraction"] = readings.column(source, "fraction", lambda c: _iso_text(c).re_extract(_FRACTION, 1))
+        else:
+            parts = {"value": readings.column(source, reading, lambda c: _read(c, kind, reading))}
+        return cls(condition, kind, reading, parts, parameters.add(number, values, type_))
 
     def predicate(self, table: ir.Table) -> ir.BooleanValue:
         """The comparison, ``false`` wherever SQL would leave it ``null``."""
-        column = table[self.condition.field]
         op = self.condition.op
         if op in ("is_null", "not_null"):
-            empty = _is_empty(column, self.kind)
+            empty = _is_empty(table[self.condition.field], self.kind)
             return empty if op == "is_null" else ~empty
-        assert self.reading is not None
-        value = _read(column, self.kind, self.reading)
         operands = [table[name] for name in self.names]
-        if value is None or not operands or (op == "between" and len(operands) < 2):
+        if None in self.parts.values() or not operands or (op == "between" and len(operands) < 2):
             return ibis.literal(False)
-        if self.reading == "text" and self.condition.ignore_case:
-            value, operands = value.lower(), [o.lower() for o in operands]
+        columns = {part: table[name] for part, name in self.parts.items() if name is not None}
+        if "iso" not in columns:
+            value = columns["value"]
+        elif self.reading == "day":
+            value = _iso_days(columns["iso"])  # type: ignore[arg-type]
+        else:
+            value = _iso_instants(columns["iso"], columns["zone"], columns["fraction"])  # type: ignore[arg-type]
+        if self.condition.ignore_case and value.type().is_string():
+            value, operands = value.lower(), [o.lower() for o in operands]  # type: ignore[attr-defined]
         return _apply(op, value, operands).fill_null(False)
 
 
@@ -264,8 +312,6 @@ def _read(column: ir.Value, kind: str, reading: Reading) -> ir.Value | None:
             return column if reading == "day" else column.cast("timestamp")
         if kind == "timestamp":
             return column.date() if reading == "day" else column  # type: ignore[attr-defined]
-        if kind == "text":
-            return _iso_days(column) if reading == "day" else _iso_instants(column)
         return None
     return read_as_text(column, kind)
 
@@ -332,26 +378,42 @@ def _group(column: ir.Value, pattern: str, name: str) -> ir.StringValue:
     return text.re_extract(unnamed(pattern), group_number(pattern, name)).nullif("")  # type: ignore[attr-defined]
 
 
-def _iso_days(column: ir.Value) -> ir.IntegerValue:
-    """Days since 1970 of the day ISO 8601 text names, as written; null where it is no such text. The
-    expression accepts only real days from year 1, so the date cast cannot fail."""
-    return _group(column, ISO_TEXT, "date").cast("date").epoch_days()  # type: ignore[attr-defined]
+def _iso_text(column: ir.StringValue) -> ir.StringValue:
+    """The text, trimmed, where it is ISO 8601 text (:data:`ISO_TEXT` accepts only real days and times);
+    null elsewhere: the reading of text as a day or an instant, whose fields then sit at fixed places and
+    are cut out by position (one regular expression per row, where extracting each group would run the
+    expression once per field)."""
+    text = trimmed(column)
+    return ibis.ifelse(text.re_search(unnamed(ISO_TEXT)), text, ibis.null("string"))  # type: ignore[attr-defined]
 
 
-def _iso_instants(column: ir.Value) -> ir.IntegerValue:
-    """Microseconds since 1970 UTC of ISO 8601 text (UTC where it gives no offset); null where it is none."""
+def _iso_days(iso: ir.StringValue) -> ir.IntegerValue:
+    """Days since 1970 of the day ISO 8601 text (:func:`_iso_text`) names, as written. The expression accepts
+    only real days from year 1, so the date cast cannot fail."""
+    return iso.substr(0, 10).cast("date").epoch_days()  # type: ignore[attr-defined]
 
-    def number(name: str) -> ir.IntegerValue:
-        return _group(column, ISO_TEXT, name).fill_null("0").cast("int64")
 
-    fraction = _group(column, ISO_TEXT, "fraction").fill_null("").concat("000000").substr(0, 6)
+_ZONE = "[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:[.][0-9]+)?)?(Z|[+-][0-9]{2}(?::?[0-9]{2})?)$"
+_FRACTION = "[.]([0-9]+)"
+"""Where ISO 8601 text (already accepted by :data:`ISO_TEXT`) has them, its zone (after the time) and the
+digits of its fraction of a second; the engines answer "" or null where it has none."""
+
+
+def _iso_instants(iso: ir.StringValue, zone: ir.StringValue, fraction: ir.StringValue) -> ir.IntegerValue:
+    """Microseconds since 1970 UTC of ISO 8601 text (:func:`_iso_text`), UTC where it gives no offset.
+
+    ``YYYY-MM-DD`` fills places 0-9 and a time ``THH:MM`` 10-15 (``T00:00`` is appended for a date alone),
+    ``:SS`` 16-18; the fraction's first six digits are microseconds; a zone ``+HH``, ``+HHMM`` or ``+HH:MM``
+    is hours and minutes once its colon is gone (``Z`` and none: UTC). Appending ``00`` fills what is absent."""
+    timed = iso.concat("T00:00")
+    offset = zone.fill_null("").replace(":", "")  # type: ignore[attr-defined]
     return instant_micros(
-        _iso_days(column),
-        hour=number("hour"),
-        minute=number("minute"),
-        second=number("second"),
-        micro=fraction.cast("int64"),
-        offset_sign=ibis.ifelse(_group(column, ISO_TEXT, "sign") == "-", -1, 1),
-        offset_hours=number("offset_hours"),
-        offset_minutes=number("offset_minutes"),
+        _iso_days(iso),
+        hour=timed.substr(11, 2).cast("int64"),
+        minute=timed.substr(14, 2).cast("int64"),
+        second=ibis.ifelse(iso.substr(16, 1) == ":", iso.substr(17, 2), "0").cast("int64"),
+        micro=fraction.fill_null("").concat("000000").substr(0, 6).cast("int64"),  # type: ignore[attr-defined]
+        offset_sign=ibis.ifelse(offset.substr(0, 1) == "-", -1, 1),
+        offset_hours=offset.substr(1, 2).concat("00").substr(0, 2).cast("int64"),
+        offset_minutes=offset.substr(3, 2).concat("00").substr(0, 2).cast("int64"),
     )
