@@ -8,6 +8,7 @@ before importing anything that needs it and otherwise say in one line what to in
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -81,15 +82,22 @@ def _demo(config: Path | None) -> int:
 
 
 def _ui(port: int, emulator_port: int | None) -> int:
-    """dagster dev against the emulator the bundled configuration points at (127.0.0.1:8765)."""
+    """dagster dev against the emulator the bundled configuration points at (127.0.0.1:8765), in the Dagster
+    instance DAGSTER_HOME names (the project root's when unset)."""
     from ci_sendinblue.demo import project_root
+    from ci_sendinblue.instance_home import InstanceHomeError, instance_home, instance_problems
     from ci_sendinblue.ui import run_ui
 
     try:
         settings = load_settings()
         root = project_root()
-    except (ConfigError, FileNotFoundError) as error:
+        home = instance_home(root, os.environ)
+    except (ConfigError, FileNotFoundError, InstanceHomeError) as error:
         print(error, file=sys.stderr)
+        return 2
+    problems = instance_problems(home, os.environ)
+    if problems:
+        print("\n".join(problems), file=sys.stderr)
         return 2
     configured = {
         f"connections.{name}.api_url": connection.api_url.port
@@ -101,7 +109,7 @@ def _ui(port: int, emulator_port: int | None) -> int:
         named = ", ".join(f"{key} (port {port})" for key, port in configured.items())
         print(f"--emulator-port {emulator_port} differs from {named}: change the setting or the flag.", file=sys.stderr)
         return 2
-    return run_ui(root, settings, port, emulator_port or next(iter(configured.values()), 8765))
+    return run_ui(root, settings, port, emulator_port or next(iter(configured.values()), 8765), home)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ def type_name(dtype: object) -> str:
     """A column's type in words a user recognises, whichever way pandas holds it."""
     arrow = getattr(dtype, "pyarrow_dtype", None)
     if arrow is not None:
-        return _arrow_name(arrow)
+        return arrow_type_name(arrow)
     if isinstance(dtype, pd.StringDtype):
         return "string"
     if isinstance(dtype, pd.CategoricalDtype):
@@ -27,7 +27,8 @@ def type_name(dtype: object) -> str:
     return {"object": "mixed", "bool": "boolean", "boolean": "boolean"}.get(text, text.lower())
 
 
-def _arrow_name(arrow: pa.DataType) -> str:
+def arrow_type_name(arrow: pa.DataType) -> str:
+    """An Arrow type as users read it: any text is "string", a boolean "boolean", others as Arrow names them."""
     if pa.types.is_string(arrow) or pa.types.is_large_string(arrow) or pa.types.is_string_view(arrow):
         return "string"
     if pa.types.is_boolean(arrow):

@@ -6,6 +6,9 @@ its members until a reconcile. The demo's sync state is therefore reset at each 
 It is reset only when it is the default SQLite file in the instance's storage and every connection points
 at this machine: a configuration that talks to a real Brevo account or keeps its state in a database of
 its own never loses it to ``./dev ui``.
+
+The instance is the project root's ``dagster.yaml`` unless ``DAGSTER_HOME`` names another (see
+instance_home.py): the PostgreSQL variant in ``deploy/postgres`` is selected that way.
 """
 
 from __future__ import annotations
@@ -13,9 +16,6 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
-from typing import Any
-
-import yaml
 
 from ci_sendinblue.config.models import Settings, is_loopback
 from ci_sendinblue.dagster_dev import (
@@ -25,19 +25,23 @@ from ci_sendinblue.dagster_dev import (
     stop_requests,
     wait_until_exit_or_stop,
 )
+from ci_sendinblue.instance_home import HOME_VARIABLE, describe_instance, instance_settings
 from ci_sendinblue.sendinblue.resources import STATE_COPIES, STATE_DATABASE
 
 
-def instance_storage_directory(home: Path) -> Path:
+def instance_storage_directory(home: Path, working_directory: Path | None = None) -> Path:
     """The folder ``instance.storage_directory()`` names for the instance configured in ``home``.
 
     Read from ``dagster.yaml`` rather than by loading the instance, which would create its storage relative to
-    the current directory; a relative ``base_dir`` is taken relative to ``home``, where ``dagster dev`` runs.
+    the current directory (or connect to its database). A relative ``base_dir`` is taken from
+    ``working_directory``, where ``dagster dev`` runs (by default ``home``: the project root is both); without
+    one the storage is under ``home``, Dagster's default.
     """
-    path = home / "dagster.yaml"
-    config: dict[str, Any] = (yaml.safe_load(path.read_text("utf-8")) if path.is_file() else None) or {}
+    config = instance_settings(home)
     base_dir = ((config.get("local_artifact_storage") or {}).get("config") or {}).get("base_dir")
-    return home / (base_dir or ".") / "storage"
+    if base_dir is None:
+        return home / "storage"
+    return (working_directory or home) / base_dir / "storage"
 
 
 def owns_demo_state(settings: Settings) -> bool:
@@ -60,19 +64,24 @@ def reset_demo_state(storage: Path) -> str:
     return f"Fresh emulator, fresh sync state: {what}."
 
 
-def run_ui(root: Path, settings: Settings, port: int, emulator_port: int) -> int:
-    """Serve until Ctrl-C or SIGTERM, then stop ``dagster dev`` (and all it started) and the emulator."""
+def run_ui(root: Path, settings: Settings, port: int, emulator_port: int, home: Path | None = None) -> int:
+    """Serve until Ctrl-C or SIGTERM, then stop ``dagster dev`` (and all it started) and the emulator.
+
+    ``home`` is the Dagster instance's folder (DAGSTER_HOME), by default the project ``root``; ``dagster dev``
+    runs in ``root`` either way, where workspace.yaml's code location is found."""
     from ci_sendinblue.demo import demo_environment
 
+    home = home or root
     with stop_requests() as requested, demo_environment(settings, emulator_port) as (_, emulator):
         print(f"Brevo emulator: {emulator.api_url}  (members: {emulator.base_url}/_emulator/lists/<id>/members)")
+        print(describe_instance(home, root))
         if owns_demo_state(settings):
-            print(reset_demo_state(instance_storage_directory(root)))
+            print(reset_demo_state(instance_storage_directory(home, root)))
         else:
             print("Sync state kept: this configuration talks to Brevo or keeps its state elsewhere.")
         if requested.is_set():
             return 0
-        environment = {**os.environ, "DAGSTER_HOME": str(root)}
+        environment = {**os.environ, HOME_VARIABLE: str(home)}
         child = start_dagster_dev(
             dagster_dev_command(root / "workspace.yaml", "127.0.0.1", port), cwd=root, env=environment
         )

@@ -7,10 +7,11 @@ every column a rule or a mapping names exists. Every problem is reported with th
 edit (and, from a file, its line). A segment that reads a Dagster asset instead of the file has those
 columns checked by each run, against what the asset holds then (``config/columns.py``).
 
-A profiles file that cannot be opened at load time (an upstream job has not written it yet, a share is down)
-does not stop the load: its columns are then not checked, a ``ProfilesNotCheckedWarning`` says why, and the
-run that needs the file fails naming the path and the reason. Dagster keeps showing the schedules, sensors
-and assets meanwhile.
+A profiles source that cannot be opened at load time (an upstream job has not written the file yet, a share is
+down) does not stop the load: its columns are then not checked, a ``ProfilesNotCheckedWarning`` says why, and
+the run that needs the source fails naming the setting and the reason. Dagster keeps showing the schedules,
+sensors and assets meanwhile. Files, datasets, CDM folders and a DuckDB file's table are checked at load (from
+headers, footers and metadata alone); a database URL, a query and Spark are checked by each run.
 """
 
 from __future__ import annotations
@@ -26,11 +27,16 @@ import yaml
 from pydantic import ValidationError
 
 from ci_sendinblue.config.columns import rule_leaves
-from ci_sendinblue.config.models import Settings
+from ci_sendinblue.config.models import ProfilesSettings, Settings
 from ci_sendinblue.config.owners import usage_problems
 from ci_sendinblue.config.positions import file_positions, line_of
 from ci_sendinblue.naming import OPTOUTS_SUFFIX
-from ci_sendinblue.profiles.sources import ProfilesFileError, ProfilesUnavailable, read_profile_columns
+from ci_sendinblue.profiles.tables import (
+    ColumnsKnownAtRun,
+    ProfilesSourceError,
+    ProfilesSourceUnavailable,
+    profile_columns,
+)
 from ci_sendinblue.sendinblue.mapping import EMAIL_KEY
 
 CONFIG_ENV = "CI_SENDINBLUE_CONFIG"
@@ -92,14 +98,28 @@ def settings_from_mapping(
         settings = Settings.model_validate(raw)
     except ValidationError as error:
         raise ConfigError(source, [_describe(e) for e in error.errors()], locate) from None
-    profiles_path = settings.profiles.path
-    if profiles_path is not None and not profiles_path.is_absolute():
-        profiles_path = (base_dir / profiles_path).resolve()
-    settings = settings.model_copy(update={"profiles": settings.profiles.model_copy(update={"path": profiles_path})})
+    settings = settings.model_copy(update={"profiles": _relative_to(settings.profiles, base_dir)})
     problems = list(dict.fromkeys(_reference_problems(settings)))  # a shared setting's problem once
     if problems:
         raise ConfigError(source, problems, locate)
     return settings
+
+
+def _relative_to(profiles: ProfilesSettings, base_dir: Path) -> ProfilesSettings:
+    """The profiles' paths on this machine (path, cdm.folder, sql.database, spark.path) made absolute from the
+    configuration's folder; URLs stay as they are."""
+
+    def resolved(location: Any) -> Any:
+        if isinstance(location, Path) and not location.is_absolute():
+            return (base_dir / location).resolve()
+        return location
+
+    update: dict[str, Any] = {"path": resolved(profiles.path)}
+    for section, field in (("cdm", "folder"), ("sql", "database"), ("spark", "path")):
+        model = getattr(profiles, section)
+        if model is not None:
+            update[section] = model.model_copy(update={field: resolved(getattr(model, field))})
+    return profiles.model_copy(update=update)
 
 
 def _read_text(source: Path) -> str:
@@ -137,18 +157,26 @@ def _describe(error: Any) -> str:
 
 
 def _reference_problems(settings: Settings) -> Iterator[str]:
+    if settings.profiles.engine == "pandas" and settings.profiles.kind == "dataset":
+        # Only now is a relative path resolved, so only now is a folder named like a file known to be one.
+        yield (
+            "profiles.engine: the pandas engine reads a single file into memory, not a dataset of parts: use "
+            "engine auto or ibis"
+        )
     columns: set[str] | None = None
     try:
-        if settings.profiles.path is not None:
-            columns = set(read_profile_columns(settings.profiles.path))
-    except ProfilesUnavailable as error:
+        if settings.profiles.kind is not None:
+            columns = set(profile_columns(settings.profiles))
+    except ColumnsKnownAtRun:
+        pass  # a database's or Spark's columns: each run checks them when it opens the source
+    except ProfilesSourceUnavailable as error:
         warnings.warn(
-            f"profiles.path: {error}; the columns the configuration names are checked when a run reads it",
+            f"{error}; the columns the configuration names are checked when a run reads it",
             ProfilesNotCheckedWarning,
             stacklevel=3,
         )
-    except ProfilesFileError as error:
-        yield f"profiles.path: {error}"
+    except ProfilesSourceError as error:
+        yield str(error)
 
     if columns is not None and settings.profiles.key not in columns:
         yield f"profiles.key: column '{settings.profiles.key}' is not in the profiles ({_listing(columns)})"

@@ -10,6 +10,7 @@ import datetime as dt
 import re
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self
+from urllib.parse import urlsplit
 
 import dagster as dg
 from pydantic import (
@@ -34,6 +35,7 @@ from ci_sendinblue.config.asset_keys import asset_key_path
 from ci_sendinblue.config.owners import dagster_owner
 from ci_sendinblue.extras import POSTGRES
 from ci_sendinblue.naming import PREFIX_PART, PREFIX_PART_RULE, Names
+from ci_sendinblue.profiles.locations import RemoteLocation, as_location, format_of, is_glob, is_remote, names_parts
 from ci_sendinblue.sendinblue.mapping import EMAIL_KEY
 from ci_sendinblue.sendinblue.policies import (
     DEFAULT_POLL,
@@ -165,12 +167,120 @@ class ReadingOptions(StrictModel):
         return self
 
 
-class ProfilesSettings(ReadingOptions):
-    """Where the unified customer profiles come from: a file (``path``), and the defaults of the segments
-    that read a Dagster asset instead (key, email, reading options). Without ``path`` there is no profiles
-    asset, and every segment names its asset."""
+ProfilesKind = Literal["file", "dataset", "cdm", "sql", "spark"]
+ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
 
-    path: Path | None = Field(default=None, description="A .csv or .parquet file; none: every segment names an asset.")
+ProfilesLocation = Annotated[Path | RemoteLocation, BeforeValidator(as_location)]
+"""A path on this machine (relative to the configuration file) or a URL another system serves (s3://...)."""
+
+
+class CdmSource(StrictModel):
+    """A Common Data Model folder, as Customer Insights writes its output to a data lake: ``model.json`` or
+    ``*.manifest.cdm.json`` describing entities, their attributes' types and their CSV (or Parquet) parts."""
+
+    folder: ProfilesLocation = Field(description="The folder holding model.json or a *.manifest.cdm.json.")
+    entity: str = Field(default="Customer", min_length=1, description="The entity holding the profiles.")
+
+
+class SqlSource(StrictModel):
+    """Profiles in a database table or query, evaluated where they are: a DuckDB file, or any database ibis
+    connects to (PostgreSQL, Snowflake, BigQuery, ...)."""
+
+    database: ProfilesLocation | None = Field(
+        default=None, description="A DuckDB database file (opened read-only), relative to the configuration file."
+    )
+    url: str | None = Field(
+        default=None,
+        min_length=1,
+        description="A database URL without a password (postgresql://app@db.internal/crm, snowflake://...).",
+    )
+    url_env: str | None = Field(
+        default=None, pattern=ENV_NAME, description="Environment variable holding the URL, for one with a password."
+    )
+    table: str | None = Field(
+        default=None, min_length=1, description="The profiles' table or view, schema-qualified if needed."
+    )
+    query: str | None = Field(default=None, min_length=1, description="A SELECT giving the profiles, instead.")
+    change_query: str | None = Field(
+        default=None,
+        min_length=1,
+        description="What the change sensor asks each tick; a changed answer refreshes the exports. Default: "
+        "the row count of the table or query.",
+    )
+
+    @model_validator(mode="after")
+    def _one_database_and_one_relation(self) -> SqlSource:
+        problems: list[InitErrorDetails] = []
+        given = [name for name in ("database", "url", "url_env") if getattr(self, name) is not None]
+        if len(given) != 1:
+            listed = f" (given: {', '.join(given)})" if given else ""
+            problems.append(_problem((), f"name the database once: database (a DuckDB file), url or url_env{listed}"))
+        if (self.table is None) == (self.query is None):
+            problems.append(_problem((), "give the profiles' table or query (exactly one)"))
+        if self.url is not None and _url_password(self.url):
+            # The problem carries no input: the password must not reach a message or a log.
+            problems.append(
+                _problem(
+                    ("url",),
+                    "the URL holds a password: put the whole URL in an environment variable and name that "
+                    "variable in url_env",
+                )
+            )
+        for name in ("query", "change_query"):
+            text = getattr(self, name)
+            if text is not None and not _reads_only(text):
+                problems.append(_problem((name,), "must be a SELECT query (or WITH ... SELECT)"))
+        if problems:
+            raise ValidationError.from_exception_data("SqlSource", problems)
+        return self
+
+    @property
+    def relation(self) -> str:
+        """The table, or "query", as messages name what is read."""
+        return self.table or "query"
+
+
+class SparkSource(StrictModel):
+    """Profiles read by Spark: a table of its catalog or a Parquet path, in local mode or on a cluster."""
+
+    master: str = Field(default="local[*]", min_length=1, description="local[2], spark://host:7077, yarn, k8s://...")
+    table: str | None = Field(default=None, min_length=1, description="A table of Spark's catalog (db.table).")
+    path: ProfilesLocation | None = Field(
+        default=None, description="Parquet files Spark reads (s3a://lake/profiles/ or a local folder)."
+    )
+    conf: dict[str, str | int | float | bool] = Field(
+        default_factory=dict, description="Spark settings for the session, e.g. {spark.executor.memory: 4g}."
+    )
+
+    @model_validator(mode="after")
+    def _one_relation(self) -> SparkSource:
+        if (self.table is None) == (self.path is None):
+            raise ValueError("give the profiles' table or path (exactly one)")
+        return self
+
+
+class ProfilesSettings(ReadingOptions):
+    """Where the unified customer profiles come from: a file or a dataset of parts (``path``), a CDM folder
+    (``cdm``), a database (``sql``) or Spark (``spark``), at most one; and the defaults of the segments that
+    read a Dagster asset instead (key, email, reading options). Without a source there is no profiles asset,
+    and every segment names its asset."""
+
+    path: ProfilesLocation | None = Field(
+        default=None,
+        description="A .csv or .parquet file, a folder of parts (hive partitions included) or a glob "
+        "(data/*.parquet); none: see cdm, sql, spark, or every segment names an asset.",
+    )
+    format: Literal["csv", "parquet"] | None = Field(
+        default=None, description="The files' format; inferred from their suffixes when unset."
+    )
+    engine: Literal["auto", "pandas", "ibis"] = Field(
+        default="auto",
+        description="How segments are evaluated: pandas in memory (a single file only), ibis where the data "
+        "is, or auto.",
+    )
+    cdm: CdmSource | None = Field(default=None, description="A Common Data Model folder (Customer Insights).")
+    sql: SqlSource | None = Field(default=None, description="A database table or query.")
+    spark: SparkSource | None = Field(default=None, description="A Spark table or Parquet path.")
     key: str | None = Field(
         default=None, min_length=1, description="Column that identifies a profile; must be present and unique."
     )
@@ -182,7 +292,7 @@ class ProfilesSettings(ReadingOptions):
     max_invalid_key_share: float = Field(default=0.05, ge=0, le=1)
     watch: bool = Field(
         default=True,
-        description="Start a refresh of every export when the file changes, and of the exports of segments "
+        description="Start a refresh of every export when the profiles change, and of the exports of segments "
         "reading an asset when that asset is materialized.",
     )
     decimal_separator: DecimalSeparator = Field(
@@ -204,20 +314,86 @@ class ProfilesSettings(ReadingOptions):
         }
         return {name: value for name, value in given.items() if value is not None}
 
-    @field_validator("path")
-    @classmethod
-    def _known_format(cls, path: Path | None) -> Path | None:
-        if path is not None and path.suffix.lower() not in (".csv", ".parquet"):
-            raise ValueError(f"profiles file must end in .csv or .parquet, not '{path.suffix or path.name}'")
-        return path
+    @property
+    def kind(self) -> ProfilesKind | None:
+        """Where the profiles are read from; None when every segment reads a Dagster asset instead.
+
+        A ``path`` is a "dataset" when it is a glob, a folder (on this machine, or a URL ending in ``/``) or a
+        name without a .csv/.parquet suffix, else a "file"."""
+        if self.cdm is not None:
+            return "cdm"
+        if self.sql is not None:
+            return "sql"
+        if self.spark is not None:
+            return "spark"
+        if self.path is None:
+            return None
+        return "dataset" if names_parts(self.path) else "file"
 
     @model_validator(mode="after")
-    def _a_file_has_a_key(self) -> Self:
-        if self.path is not None and self.key is None:
+    def _one_source(self) -> Self:
+        given = [name for name in ("path", "cdm", "sql", "spark") if getattr(self, name) is not None]
+        if len(given) > 1:
+            raise ValueError(
+                f"the profiles come from one source: give one of path, cdm, sql or spark (given: {', '.join(given)})"
+            )
+        if self.format is not None and self.path is None:
+            raise ValueError("format is the format of profiles.path's files; the other sources know their own")
+        path = self.path
+        if path is None or self.format is not None or not path.suffix or format_of(path):
+            return self
+        if is_glob(path):
+            problem = f"the glob matches '{path.suffix}' files: set profiles.format (csv or parquet)"
+        else:
+            problem = (
+                f"profiles file must end in .csv or .parquet, not '{path.suffix}' (a folder of parts or another "
+                "suffix: set profiles.format to csv or parquet)"
+            )
+        raise ValidationError.from_exception_data("ProfilesSettings", [_problem(("path",), problem)])
+
+    @model_validator(mode="after")
+    def _pandas_reads_a_file(self) -> Self:
+        kind = self.kind
+        if self.engine == "pandas" and kind not in ("file", None):
+            where = "a dataset of parts" if kind == "dataset" else f"profiles.{kind}"
+            raise ValidationError.from_exception_data(
+                "ProfilesSettings",
+                [
+                    _problem(
+                        ("engine",),
+                        f"the pandas engine reads a single file into memory, not {where}: use engine auto or ibis",
+                    )
+                ],
+            )
+        if self.engine == "pandas" and self.path is not None and is_remote(self.path):
+            raise ValidationError.from_exception_data(
+                "ProfilesSettings",
+                [_problem(("engine",), "the pandas engine reads files on this machine: use engine auto or ibis")],
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _a_source_has_a_key(self) -> Self:
+        if self.kind is not None and self.key is None:
             raise ValidationError.from_exception_data(
                 "ProfilesSettings", [InitErrorDetails(type="missing", loc=("key",), input={})]
             )
         return self
+
+
+def _url_password(url: str) -> bool:
+    """Whether a database URL (SQLAlchemy-style ``postgresql+psycopg://`` or ibis-style) holds a password."""
+    try:
+        return bool(urlsplit(url).password)
+    except ValueError:
+        return False
+
+
+def _reads_only(query: str) -> bool:
+    """A query starting (after comments) with SELECT, WITH, VALUES, FROM or a parenthesis: ibis wraps it as a
+    subquery, so anything else could not run anyway; saying so at load is clearer than a database error."""
+    text = re.sub(r"(--[^\n]*\n?|/\*.*?\*/|\s)+", " ", query, flags=re.DOTALL).strip().lower()
+    return bool(re.match(r"^(\(|select\b|with\b|values\b|from\b)", text))
 
 
 DecimalSeparator = Literal[".", ","]
@@ -703,7 +879,7 @@ class Settings(StrictModel):
         """A segment reads the profiles file or names an asset, and knows the column keying its profiles."""
         problems: list[InitErrorDetails] = []
         for name, segment in self.segments.items():
-            if segment.profiles is None and self.profiles.path is None:
+            if segment.profiles is None and self.profiles.kind is None:
                 problems.append(
                     _problem(
                         ("segments", name, "profiles"),

@@ -1,20 +1,36 @@
-"""Refresh the exports when the profiles file changes, and only then (saving the configuration does not).
+"""Refresh the exports when the profiles change, and only then (saving the configuration does not).
 
-Every tick that starts nothing says why, with the file's modification time and size, so the sensor's history
-in the UI answers "did it look, and what did it see?"; a run it starts carries a run key and tags saying which
-version of the file started it.
+What "changed" means depends on where the profiles live:
+- a file: its modification time or size (the cursor is ``mtime:size``);
+- a dataset of parts: any part's modification time or size, a part added or removed;
+- a CDM folder: its metadata (model.json or the manifest, and the entity's definition), which the producer
+  rewrites after it has written the partitions, so a run never starts on half-written partitions;
+- a database: the answer to ``profiles.sql.change_query`` (by default the row count of the table or query);
+- Spark: nothing is watched (a session each tick would cost more than the check): schedule the exports.
+
+Every tick that starts nothing says why, with what it saw (time and size, parts, the query's answer), so the
+sensor's history in the UI answers "did it look, and what did it see?"; a run it starts carries a run key and
+tags saying which version of the profiles started it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import os
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import dagster as dg
 
-from ci_sendinblue.config.models import ProfilesSettings
+from ci_sendinblue.config.models import ProfilesSettings, SqlSource
 from ci_sendinblue.naming import Names
+from ci_sendinblue.profiles import cdm, datasets, sql
+from ci_sendinblue.profiles.files import FileStat, stat_files
+from ci_sendinblue.profiles.locations import is_remote
+from ci_sendinblue.profiles.source_errors import ProfilesSourceError
 
 SETTING = "profiles.path"
 TRIGGER_TAG = "ci_sendinblue/trigger"
@@ -69,24 +85,46 @@ def readable_size(size: int) -> str:
 
 def build_profiles_sensor(profiles: ProfilesSettings, names: Names) -> dg.SensorDefinition:
     """A sensor that starts the configuration's all-exports job (of the same Definitions) when the profiles
-    file changes."""
+    change (see the module's docstring for what that means for each kind of source)."""
+    job_name = names.all_exports_job
+    kind = profiles.kind
+    if kind == "file" and profiles.path is not None and not is_remote(profiles.path):
+        return _file_sensor(Path(profiles.path), profiles.watch, names)
+    watched = _watched(profiles)
+
+    @dg.sensor(
+        name=names.profiles_sensor,
+        job_name=job_name,
+        minimum_interval_seconds=30,
+        default_status=dg.DefaultSensorStatus.RUNNING
+        if profiles.watch and kind != "spark"
+        else dg.DefaultSensorStatus.STOPPED,
+        description=f"Starts {job_name} when {watched.what_changes}.",
+    )
+    def profiles_file_changed_sensor(context: dg.SensorEvaluationContext):
+        return _tick(context, watched)
+
+    return profiles_file_changed_sensor
+
+
+def _file_sensor(path: Path, watch: bool, names: Names) -> dg.SensorDefinition:
     job_name = names.all_exports_job
 
     @dg.sensor(
         name=names.profiles_sensor,
         job_name=job_name,
         minimum_interval_seconds=30,
-        default_status=dg.DefaultSensorStatus.RUNNING if profiles.watch else dg.DefaultSensorStatus.STOPPED,
-        description=f"Starts {job_name} when {profiles.path.name} changes (size or modification time).",
+        default_status=dg.DefaultSensorStatus.RUNNING if watch else dg.DefaultSensorStatus.STOPPED,
+        description=f"Starts {job_name} when {path.name} changes (size or modification time).",
     )
     def profiles_file_changed_sensor(context: dg.SensorEvaluationContext):
         try:
-            seen = FileVersion.of(profiles.path.stat())
+            seen = FileVersion.of(path.stat())
         except FileNotFoundError:
-            return dg.SkipReason(f"profiles file {profiles.path} does not exist (setting {SETTING}); nothing started")
+            return dg.SkipReason(f"profiles file {path} does not exist (setting {SETTING}); nothing started")
         except OSError as error:
             return dg.SkipReason(
-                f"profiles file {profiles.path} cannot be read ({error.strerror}; setting {SETTING}); nothing started"
+                f"profiles file {path} cannot be read ({error.strerror}; setting {SETTING}); nothing started"
             )
         if context.cursor is None:
             context.update_cursor(seen.cursor)
@@ -107,3 +145,122 @@ def build_profiles_sensor(profiles: ProfilesSettings, names: Names) -> dg.Sensor
         )
 
     return profiles_file_changed_sensor
+
+
+@dataclass(frozen=True)
+class SourceVersion:
+    """What a tick saw of a source other than a single file: a digest to compare, a summary to show."""
+
+    digest: str
+    summary: str
+    tags: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def cursor(self) -> str:
+        """The digest, with the summary so that the next change can say what it was."""
+        return json.dumps({"digest": self.digest, "summary": self.summary})
+
+    @staticmethod
+    def summary_in(cursor: str) -> str | None:
+        try:
+            return str(json.loads(cursor)["summary"])
+        except (ValueError, KeyError, TypeError):
+            return None
+
+    @staticmethod
+    def digest_in(cursor: str) -> str | None:
+        try:
+            return str(json.loads(cursor)["digest"])
+        except (ValueError, KeyError, TypeError):
+            return None
+
+
+@dataclass(frozen=True)
+class Watched:
+    """A source's change detection: what it is called, what changes, and how to look at it."""
+
+    noun: str
+    what_changes: str
+    trigger: str
+    look: Callable[[], SourceVersion] | None
+
+
+def _watched(profiles: ProfilesSettings) -> Watched:
+    kind = profiles.kind
+    if kind in ("file", "dataset"):
+        path, fmt = profiles.path, profiles.format
+        assert path is not None
+        noun = "profiles file" if kind == "file" else "profiles dataset"
+        return Watched(
+            noun,
+            f"a part of {path} changes (added, removed, size or modification time)",
+            "profiles_dataset_changed",
+            lambda: _files_version(datasets.resolve_dataset(path, fmt).parts),
+        )
+    if kind == "cdm":
+        source = profiles.cdm
+        assert source is not None
+        return Watched(
+            "CDM folder",
+            f"the metadata of {source.folder} changes (model.json or the manifest, and entity {source.entity}'s "
+            "definition)",
+            "profiles_cdm_changed",
+            lambda: _files_version(stat_files(cdm.read_entity(source).metadata_files), "metadata files"),
+        )
+    if kind == "sql":
+        source = profiles.sql
+        assert source is not None
+        return Watched(
+            "profiles table" if source.table else "profiles query",
+            f"the answer to {'profiles.sql.change_query' if source.change_query else 'its row count'} changes",
+            "profiles_table_changed",
+            lambda: _sql_version(source),
+        )
+    return Watched("Spark profiles", "(never: Spark profiles are not watched; schedule the exports)", "", None)
+
+
+def _tick(context: dg.SensorEvaluationContext, watched: Watched) -> dg.SkipReason | dg.RunRequest:
+    if watched.look is None:
+        return dg.SkipReason(
+            "Spark profiles are not watched (a Spark session each tick would cost more than the check): "
+            "schedule the exports instead; nothing started"
+        )
+    try:
+        seen = watched.look()
+    except ProfilesSourceError as error:
+        return dg.SkipReason(f"{error.reason} (setting {error.setting}); nothing started")
+    if context.cursor is None:
+        context.update_cursor(seen.cursor)
+        return dg.SkipReason(f"first look at the {watched.noun} ({seen.summary}): remembered, nothing started")
+    if SourceVersion.digest_in(context.cursor) == seen.digest:
+        return dg.SkipReason(f"{watched.noun} unchanged: {seen.summary}")
+    before = SourceVersion.summary_in(context.cursor)
+    context.update_cursor(seen.cursor)
+    reason = f"{watched.noun} changed: {seen.summary}" + (f" (was {before})" if before else "")
+    return dg.RunRequest(
+        run_key=f"{watched.trigger}:{seen.digest}",
+        tags={TRIGGER_TAG: watched.trigger, REASON_TAG: reason, **seen.tags},
+    )
+
+
+def _files_version(files: Sequence[FileStat], unit: str = "parts") -> SourceVersion:
+    """Files' names, sizes and times as one digest; the summary says how many, the newest, the total size."""
+    lines = "\n".join(f"{f.location}\t{f.size}\t{f.modified_ns}" for f in files)
+    newest = max(files, key=lambda f: f.modified_ns)
+    total = sum(f.size for f in files)
+    modified = newest.modified_at.strftime("%Y-%m-%d %H:%M UTC")
+    if len(files) == 1:
+        summary = f"modified {modified}, size {readable_size(total)}"
+    else:
+        summary = f"{len(files)} {unit}, newest modified {modified}, {readable_size(total)}"
+    return SourceVersion(
+        hashlib.sha256(lines.encode()).hexdigest()[:32],
+        summary,
+        {MODIFIED_TAG: newest.modified_at.isoformat(), SIZE_TAG: str(total)},
+    )
+
+
+def _sql_version(source: SqlSource) -> SourceVersion:
+    with sql.connected(source) as database:
+        digest, shown = sql.change_value(database, source, sql.relation(database, source))
+    return SourceVersion(digest, shown)

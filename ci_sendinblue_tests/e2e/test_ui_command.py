@@ -81,7 +81,7 @@ def test_ui_resets_the_demo_state_and_stops_everything_on_sigterm(project: Path,
                 str(emulator_port),
             ],
             cwd=project,
-            env={**environment_without("CI_SENDINBLUE_CONFIG"), "CI_SENDINBLUE_CONFIG": str(config)},
+            env={**environment_without("CI_SENDINBLUE_CONFIG", "DAGSTER_HOME"), "CI_SENDINBLUE_CONFIG": str(config)},
             stdout=sink,
             stderr=subprocess.STDOUT,
             text=True,
@@ -97,6 +97,7 @@ def test_ui_resets_the_demo_state_and_stops_everything_on_sigterm(project: Path,
             ui.kill()
     text = output.read_text()
     assert "Traceback" not in text, text[-4000:]
+    assert f"Dagster instance: {project.resolve()} (the project root); run history in SQLite." in text.splitlines()
     storage = project / ".dagster_home" / "storage"
     assert [line for line in text.splitlines() if "fresh sync state" in line] == [
         f"Fresh emulator, fresh sync state: removed {STATE_DATABASE}, {STATE_COPIES}/ from {storage}."
