@@ -7,14 +7,20 @@ import datetime as dt
 from typing import Any
 
 import ibis
+import pandas as pd
 import pyarrow as pa
 import pytest
 
+from ci_sendinblue.config.models import ProfilesSettings
 from ci_sendinblue.profiles.keys import keyed_profiles
+from ci_sendinblue.profiles.sources import read_profiles
 from ci_sendinblue.profiles.table_keys import key_counts
+from ci_sendinblue.profiles.tables import open_profiles
 from ci_sendinblue.segments.members import members_query, select_members
 from ci_sendinblue.segments.rules import evaluate
 from ci_sendinblue.text import frame_from_arrow
+from ci_sendinblue_tests.helpers import COLUMNS, base_config
+from ci_sendinblue_tests.hostile.corpus import profile_rows
 from ci_sendinblue_tests.segments.rule_cases import (
     TEXT_PROFILES,
     TEXT_RULES,
@@ -97,3 +103,18 @@ def test_counts_without_a_shared_key_spare_the_grouping_and_change_nothing():
     query = members_query(table, condition_of(RULE), "CustomerId", ["CustomerId"], counts=counts)
     assert "JOIN" not in ibis.to_sql(query).replace("CROSS JOIN", "")
     assert rows(query.to_pyarrow()) == rows(select_members(table, condition_of(RULE), "CustomerId", ["CustomerId"]))
+
+
+@pytest.mark.parametrize("segment", ["seattle_high_value", "platinum"])
+def test_a_csv_file_opened_in_duckdb_gives_the_members_pandas_gives(segment: str, tmp_path):
+    """The hostile corpus as the profiles file: the file source's DuckDB table and pandas' reading of the same
+    CSV select the same members, every column equal."""
+    path = tmp_path / "profiles.csv"
+    pd.DataFrame(profile_rows(), columns=COLUMNS).to_csv(path, index=False)
+    rule = base_config()["segments"][segment]["where"]
+    with open_profiles(ProfilesSettings(path=path, key="CustomerId")) as profiles:
+        members = select_members(profiles.table, condition_of(rule), "CustomerId", COLUMNS)
+    kept = keyed_profiles(read_profiles(path), "CustomerId").kept
+    expected = kept.loc[evaluate(condition_of(rule), kept), COLUMNS]
+    assert 0 < members.num_rows < len(kept)
+    assert rows(members) == rows(pa.Table.from_pandas(expected, preserve_index=False))
