@@ -9,8 +9,12 @@ The same rules as ``segments/rules.py`` evaluates in memory, by the same definit
 - **Nothing left to the engine's leniency.** Text becomes a number, a day or an instant only through the
   project's own regular expressions (``reading.py``): a value is cast only once one has accepted it, so no
   engine reads a form the others would not (each date parser takes its own) and no cast can fail the query
-  on bad data. Each reading is a few calls on the column itself, so the SQL stays small: ibis inlines every
-  intermediate expression wherever it is used.
+  on bad data.
+
+How a column is read is computed once per row, in a projection of the profiles under the join, and the
+predicates compare its columns: ibis inlines an expression wherever it is used, and DuckDB removes
+common subexpressions in projections, not in filters (a date rule on 20 million rows of text took 22 s
+with its regular expression inlined per field, 5 s so).
 
 The rule's values never enter the SQL text: they travel in a one-row table of typed columns (an
 ``ibis.memtable`` of Arrow: registered, bound or inserted with parameters by each backend) cross-joined to
@@ -296,7 +300,7 @@ def column_kind(dtype: dt.DataType) -> str:
 
 def _read(column: ir.Value, kind: str, reading: Reading) -> ir.Value | None:
     """The column as ``reading`` reads it (null where a value is empty or unreadable), or None when no value
-    of this kind can be read so."""
+    of this kind can be read so. (Text read as a day or an instant is :func:`_iso_text`, cut by the predicate.)"""
     if reading == "number":
         if kind == "text":
             return _group(column, NUMBER_TEXT, "number").cast("float64")
