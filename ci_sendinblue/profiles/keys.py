@@ -12,7 +12,8 @@ from dataclasses import dataclass
 import dagster as dg
 import pandas as pd
 
-from ci_sendinblue.text import TEXT, duplicated_values, rows_where
+from ci_sendinblue.segments.rules import arrow_values, read_as_text
+from ci_sendinblue.text import duplicated_values, rows_where
 
 
 @dataclass(frozen=True)
@@ -50,8 +51,13 @@ class KeyedProfiles:
 
 
 def keyed_profiles(frame: pd.DataFrame, key: str) -> KeyedProfiles:
-    """``frame`` without rows whose ``key`` is missing, blank or shared (every occurrence of a shared key)."""
-    keys = frame[key].astype(TEXT).str.strip()
+    """``frame`` without rows whose ``key`` is missing, blank or shared (every occurrence of a shared key).
+
+    A key is the column read as a rule reads text (``segments/reading.py``: whole numbers as their digits, so
+    a float column of whole numbers keys as an integer one; booleans as true/false, dates as YYYY-MM-DD; other
+    types have none), without the white space around it: as ``table_keys.py`` reads it in a database."""
+    text = read_as_text(arrow_values(frame[key]))
+    keys = pd.Series(pd.arrays.ArrowStringArray(text), index=frame.index, name=key).str.strip()
     missing = keys.isna() | (keys == "")
     duplicated = pd.Series(duplicated_values(keys), index=keys.index) & ~missing
     refused = missing | duplicated

@@ -358,7 +358,9 @@ RULE_VALUE_CASES = [
     _typed(
         "ltv_not_a_number", "rejected", "LifetimeValue 'n/a' is no number: gt 1000 does not match", LifetimeValue="n/a"
     ),
-    _typed("ltv_thousands_separator", "rejected", "'1,500' is no number to pandas", LifetimeValue="1,500"),
+    _typed(
+        "ltv_thousands_separator", "rejected", "'1,500' is no number (decimal notation only)", LifetimeValue="1,500"
+    ),
     _typed("ltv_decimal", "lands", LifetimeValue="1000.01"),
     _typed("ltv_scientific", "lands", LifetimeValue="1.5e3"),
     _typed("ltv_surrounding_spaces", "lands", LifetimeValue=" 2000 "),
