@@ -57,28 +57,20 @@ def build_profiles_source(settings: Settings) -> dg.AssetsDefinition:
             if problems:
                 raise dg.Failure(description="\n".join(problems), allow_retries=False)
             counts = key_counts(source.table, key)
-            metadata = source_metadata(source, counts.rows - counts.missing - counts.duplicated)
+            metadata = source_metadata(source, counts.rows - counts.refused)
         if counts.missing or counts.duplicated:
             context.log.warning(
                 f"{counts.missing} profiles without a {key} and {counts.duplicated} sharing one are left out of "
                 "every segment; see the materialization's metadata for the shared keys."
             )
-        yield dg.MaterializeResult(
-            metadata={
-                **metadata,
-                "rows_read": counts.rows,
-                "missing_key": counts.missing,
-                "duplicate_key": counts.duplicated,
-                "duplicate_keys": dg.MetadataValue.json(list(counts.duplicate_keys)),
-            }
-        )
+        yield dg.MaterializeResult(metadata={**metadata, "rows_read": counts.rows, **counts.metadata()})
         yield KEY_CHECK.result(
             asset_key,
-            refused=counts.missing + counts.duplicated,
+            refused=counts.refused,
             total=counts.rows,
             threshold=profiles.max_invalid_key_share,
             setting="profiles.max_invalid_key_share",
-            reasons={"missing key": counts.missing, "shared key": counts.duplicated},
+            reasons=counts.check_reasons(),
         )
 
     return customer_profiles
