@@ -57,9 +57,14 @@ def build_segment_asset(name: str, segment: SegmentSettings, settings: Settings)
     upstream = settings.profiles_asset(name)
     source = upstream or names.customer_profiles
     needed = segment_columns(settings, name)
-    handed_on = member_columns(settings, name)
-    # The profiles where they live: the profiles asset only describes them, and this step queries them.
+    # The profiles where they live: the profiles asset only describes them, and this step queries them for
+    # the columns the exports map, as their connection resources hold the mappings when the run starts.
     in_source = upstream is None and not evaluated_in_pandas(settings.profiles)
+    feeding = {
+        export_name: names.connection_resource(export.connection)
+        for export_name, export in settings.enabled_exports().items()
+        if name in export.segments
+    }
     profiles_in = {} if in_source else {PROFILES_INPUT: dg.AssetIn(source)}
 
     @dg.asset(
@@ -72,6 +77,7 @@ def build_segment_asset(name: str, segment: SegmentSettings, settings: Settings)
             **{_optouts_input(c): dg.AssetIn(names.optouts(c)) for c in segment.exclude_optouts},
         },
         deps=[source] if in_source else None,
+        required_resource_keys=set(feeding.values()) if in_source else None,
         dagster_type=members_type,
         description=segment.description or f"Profiles in segment {name}.",
         metadata={
@@ -88,8 +94,10 @@ def build_segment_asset(name: str, segment: SegmentSettings, settings: Settings)
             # Keys, rule and columns are applied where the profiles are (the profiles asset checked the columns).
             from ci_sendinblue.segments.members import select_members
 
+            wanted = _fetched_columns(context, member_columns(settings, name), feeding)
             with profiles_source(settings.profiles) as where_they_live:
-                found = select_members(where_they_live.table, segment.where, key_column, handed_on)
+                _require_mapped_columns(wanted, list(where_they_live.table.columns), where_they_live.description)
+                found = select_members(where_they_live.table, segment.where, key_column, list(wanted))
             matched = frame_from_arrow(found)
         elif upstream is None:
             _require_columns(profiles, needed, "the profiles file")
@@ -104,7 +112,7 @@ def build_segment_asset(name: str, segment: SegmentSettings, settings: Settings)
             profiles = keyed.kept
         if not in_source:
             selected = evaluate(segment.where, profiles)
-            matched = (profiles if selected.all() else rows_where(profiles, selected))[handed_on]
+            matched = profiles if selected.all() else rows_where(profiles, selected)
         matched = sorted_by(matched, key_column)
         emails, reasons = normalize_emails(matched[email_column])
         refused = reasons.notna().to_numpy(dtype=bool)
@@ -182,6 +190,32 @@ def _read_upstream(value: Any, upstream: dg.AssetKey, needed: list[NamedColumn])
         ) from None
     _require_columns(profiles, needed, f"asset {upstream.to_user_string()}")
     return profiles
+
+
+def _fetched_columns(
+    context: dg.AssetExecutionContext, configured: list[str], feeding: dict[str, str]
+) -> dict[str, str]:
+    """Each column to fetch from the source, with the setting that names it: the segment's own and the
+    configuration's mapping, then whatever the connection resources map for this run (a mapping changed in
+    the launchpad names columns the configuration does not)."""
+    wanted = dict.fromkeys(configured, "the configuration")
+    for export_name, resource_key in feeding.items():
+        mapping = getattr(context.resources, resource_key).field_mappings.get(export_name) or {}
+        for attribute, column in mapping.items():
+            wanted.setdefault(column, f"{resource_key} field_mappings.{export_name}.{attribute}")
+    return wanted
+
+
+def _require_mapped_columns(wanted: dict[str, str], columns: list[str], source: str) -> None:
+    """A column a resource maps at run time is checked here, the configuration's by the profiles asset."""
+    present = set(columns)
+    problems = [
+        f"{setting}: column '{column}' is not in {source}"
+        for column, setting in wanted.items()
+        if column not in present
+    ]
+    if problems:
+        raise dg.Failure(description="\n".join(problems), allow_retries=False)
 
 
 def _require_columns(profiles: pd.DataFrame, needed: list[NamedColumn], source: str) -> None:
