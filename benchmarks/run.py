@@ -159,11 +159,11 @@ def ensure_data(out: Path, rows: int, seed: int, mode: str) -> dict[str, Any]:
 # ------------------------------------------------------------------------------------------------------
 
 
-def write_config(out: Path, profiles: Path, api_url: str, rows: int) -> Path:
+def write_config(out: Path, profiles: Path, api_url: str, rows: int, engine: str = "auto") -> Path:
     import yaml
 
     config = {
-        "profiles": {"path": str(profiles), "key": "CustomerId", "watch": False},
+        "profiles": {"path": str(profiles), "key": "CustomerId", "watch": False, "engine": engine},
         "segments": {
             SEGMENT: {
                 "description": "every profile with a key (benchmark)",
@@ -196,7 +196,7 @@ def write_config(out: Path, profiles: Path, api_url: str, rows: int) -> Path:
             }
         },
     }
-    path = out / f"bench_{rows}.yaml"
+    path = out / f"bench_{rows}_{engine}.yaml"
     path.write_text(yaml.safe_dump(config, sort_keys=False))
     return path
 
@@ -710,6 +710,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--generate-only", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--floor", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--no-cli", action="store_true", help="skip the runs through `dagster asset materialize`")
+    parser.add_argument(
+        "--engine",
+        choices=["auto", "pandas", "ibis"],
+        default="auto",
+        help="profiles.engine: segments evaluated in pandas, or where the file is (DuckDB through ibis)",
+    )
+    parser.add_argument(
+        "--dataset",
+        action="store_true",
+        help="the Parquet-dataset benchmark instead (benchmarks/dataset.py, its own options: 20M rows by default)",
+    )
+    argv = sys.argv[1:] if argv is None else argv
+    if "--dataset" in argv:
+        from benchmarks.dataset import main as dataset_main
+
+        return dataset_main([a for a in argv if a != "--dataset"])
     args = parser.parse_args(argv)
     out = args.out.resolve()
 
@@ -777,7 +793,7 @@ def main(argv: list[str] | None = None) -> int:
         assert emulator._proc is not None
         emulator_pid = emulator._proc.pid
         place("base")
-        config = write_config(out, current, emulator.api_url, args.rows)
+        config = write_config(out, current, emulator.api_url, args.rows, args.engine)
         defs = build_definitions(load_settings(config))
         print(f"config: {config}; emulator {emulator.api_url} (pid {emulator_pid})", flush=True)
         for repetition in range(1, args.repeat + 1):

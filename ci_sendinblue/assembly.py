@@ -26,10 +26,10 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     exports = settings.enabled_exports()
     names = settings.names
     export_jobs = build_export_jobs(settings)
-    with_file = settings.profiles.path is not None  # else every segment reads a user's asset
+    with_source = settings.profiles.kind is not None  # else every segment reads a user's asset
     return dg.Definitions(
         assets=[
-            *([build_customer_profiles(settings.profiles, names)] if with_file else []),
+            *([build_customer_profiles(settings)] if with_source else []),
             *build_segment_assets(settings),
             *build_list_assets(settings),
             *build_optouts_assets(settings),
@@ -50,7 +50,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         jobs=[*export_jobs, all_exports_job(settings)],
         schedules=build_export_schedules(settings),
         sensors=[
-            *([build_profiles_sensor(settings.profiles, names)] if with_file else []),
+            *([build_profiles_sensor(settings.profiles, names)] if with_source else []),
             *build_profiles_asset_sensors(settings, export_jobs),
             build_run_failure_sensor(settings),
         ],

@@ -101,3 +101,26 @@ def rows_where(frame: pd.DataFrame, mask: np.ndarray | pd.Series) -> pd.DataFram
     filtered = pd.DataFrame(columns, copy=False)
     filtered.index = frame.index[keep]
     return filtered
+
+
+def sorted_by(frame: pd.DataFrame, column: str) -> pd.DataFrame:
+    """``frame``'s rows ordered by ``column`` (text by its UTF-8 bytes, as Arrow and DuckDB order it; missing
+    last), ties in their order; the index labels travel with their rows. A frame already in order is returned
+    as it is, so a file written in key order costs one comparison pass."""
+    values = frame[column]
+    keys = arrow_text(values) if isinstance(values.array, pd.arrays.ArrowStringArray) else pa.array(values)
+    if len(keys) < 2:
+        return frame
+    order = pc.sort_indices(keys)
+    positions = order.to_numpy()
+    if np.array_equal(positions, np.arange(len(positions))):
+        return frame
+    if frame.columns.has_duplicates:
+        return frame.iloc[positions]
+    columns = {
+        name: pd.arrays.ArrowStringArray(arrow_text(frame[name]).take(order))
+        if isinstance(frame[name].array, pd.arrays.ArrowStringArray)
+        else frame[name].array.take(positions)
+        for name in frame.columns
+    }
+    return pd.DataFrame(columns, index=frame.index[positions], copy=False)

@@ -46,13 +46,33 @@ def test_the_list_receives_each_segment_member_once_with_mapped_attributes(write
     assert sorted(contact["email"] for contact in brevo.imported) == sorted(brevo.members(12))
 
 
-def test_the_list_asset_sends_the_mapping_its_connection_resource_holds(write_project):
+@pytest.mark.parametrize("engine", ["pandas", "ibis"])
+def test_the_list_asset_sends_the_mapping_its_connection_resource_holds(write_project, engine):
+    """A mapping changed on the resource for one run (the launchpad) is sent, on either evaluation path: where
+    the profiles are queried, the segment fetches the columns the resource maps, not only the configured ones."""
     brevo = in_process_brevo()
-    path = write_project()
+    config = base_config()
+    config["profiles"]["engine"] = engine
+    path = write_project(config)
     mapping = {"email": "Email", "FIRSTNAME": "City", "LASTNAME": "LastName"}
     result = materialize(path, brevo, field_mappings={"newsletter": mapping})
     assert result.success
     assert brevo.members(12)["ann@example.com"] == {"FIRSTNAME": "Seattle", "LASTNAME": "Lee"}
+
+
+def test_a_column_the_resource_maps_that_the_source_lacks_fails_the_segment_naming_the_mapping(write_project):
+    brevo = in_process_brevo()
+    config = base_config()
+    config["profiles"]["engine"] = "ibis"
+    mapping = {"email": "Email", "FIRSTNAME": "GivenName"}
+    result = materialize(write_project(config), brevo, field_mappings={"newsletter": mapping})
+    assert not result.success
+    messages = [e.step_failure_data.error.message for e in result.get_step_failure_events()]
+    assert any(
+        "sendinblue_brevo field_mappings.newsletter.FIRSTNAME: column 'GivenName' is not in CSV file" in m
+        for m in messages
+    ), messages
+    assert brevo.export_requests == []
 
 
 def test_a_connection_resource_without_the_exports_mapping_fails_the_export_naming_it(write_project):

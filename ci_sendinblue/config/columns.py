@@ -62,6 +62,14 @@ def segment_columns(settings: Settings, name: str) -> list[NamedColumn]:
     return named
 
 
+def member_columns(settings: Settings, name: str) -> list[str]:
+    """The columns a segment hands to its exports, once each: its key, its email, and what the enabled exports
+    sending it map. A rule's own fields stay behind unless an export maps them too."""
+    where = f"segments.{name}.where"
+    rule_settings = {f"{leaf}.field" for leaf, _ in rule_leaves(settings.segments[name].where, where)}
+    return list(dict.fromkeys(c.column for c in segment_columns(settings, name) if c.setting not in rule_settings))
+
+
 def missing_columns(named: list[NamedColumn], columns: list[str], source: str) -> list[str]:
     """A problem per setting naming a column the profiles lack: ``<setting>: column 'x' is not in <source>
     (columns: ...)``."""

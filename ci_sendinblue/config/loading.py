@@ -31,12 +31,7 @@ from ci_sendinblue.config.models import ProfilesSettings, Settings
 from ci_sendinblue.config.owners import usage_problems
 from ci_sendinblue.config.positions import file_positions, line_of
 from ci_sendinblue.naming import OPTOUTS_SUFFIX
-from ci_sendinblue.profiles.tables import (
-    ColumnsKnownAtRun,
-    ProfilesSourceError,
-    ProfilesSourceUnavailable,
-    profile_columns,
-)
+from ci_sendinblue.profiles.source_errors import ColumnsKnownAtRun, ProfilesSourceError, ProfilesSourceUnavailable
 from ci_sendinblue.sendinblue.mapping import EMAIL_KEY
 
 CONFIG_ENV = "CI_SENDINBLUE_CONFIG"
@@ -156,6 +151,24 @@ def _describe(error: Any) -> str:
     return f"{path}: {message}"
 
 
+def _profile_columns(profiles: ProfilesSettings) -> list[str]:
+    """The profiles' columns for the load-time check. A local file's header is read without importing ibis and
+    DuckDB (about a second), which a code location reading a small file never needs; any other source
+    through ``open``'s module."""
+    if profiles.kind == "file" and isinstance(profiles.path, Path):
+        from ci_sendinblue.profiles.sources import ProfilesFileError, ProfilesUnavailable, read_profile_columns
+
+        try:
+            return read_profile_columns(profiles.path)
+        except ProfilesUnavailable as error:
+            raise ProfilesSourceUnavailable("profiles.path", str(error)) from None
+        except ProfilesFileError as error:
+            raise ProfilesSourceError("profiles.path", str(error)) from None
+    from ci_sendinblue.profiles.tables import profile_columns
+
+    return profile_columns(profiles)
+
+
 def _reference_problems(settings: Settings) -> Iterator[str]:
     if settings.profiles.engine == "pandas" and settings.profiles.kind == "dataset":
         # Only now is a relative path resolved, so only now is a folder named like a file known to be one.
@@ -166,7 +179,7 @@ def _reference_problems(settings: Settings) -> Iterator[str]:
     columns: set[str] | None = None
     try:
         if settings.profiles.kind is not None:
-            columns = set(profile_columns(settings.profiles))
+            columns = set(_profile_columns(settings.profiles))
     except ColumnsKnownAtRun:
         pass  # a database's or Spark's columns: each run checks them when it opens the source
     except ProfilesSourceUnavailable as error:

@@ -17,8 +17,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
-
 from ci_sendinblue.profiles.locations import Location, RemoteLocation, is_glob
 
 
@@ -76,6 +74,8 @@ def stat_files(locations: Iterable[Location]) -> list[FileStat]:
 def read_text(location: Location) -> str:
     """A small text file (CDM metadata) in UTF-8."""
     if isinstance(location, RemoteLocation):
+        import duckdb  # remote files only: a local one needs no DuckDB
+
         with duckdb.connect() as con:
             row = con.execute("select content from read_text(?)", [str(location)]).fetchone()
         if row is None:
@@ -104,6 +104,8 @@ def _remote_files(location: RemoteLocation) -> list[FileStat]:
     """Files at a remote location through DuckDB: a glob as it is, a folder (``.../``) recursively."""
     pattern = str(location) + "**" if location.is_folder else str(location)
     base = str(location) if location.is_folder else ""
+    import duckdb  # remote files only: a local one needs no DuckDB
+
     with duckdb.connect() as con:
         rows = con.execute(
             "select filename, size, last_modified from read_blob(?) order by filename", [pattern]

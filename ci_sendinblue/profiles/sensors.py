@@ -27,7 +27,6 @@ import dagster as dg
 
 from ci_sendinblue.config.models import ProfilesSettings, SqlSource
 from ci_sendinblue.naming import Names
-from ci_sendinblue.profiles import cdm, datasets, sql
 from ci_sendinblue.profiles.files import FileStat, stat_files
 from ci_sendinblue.profiles.locations import is_remote
 from ci_sendinblue.profiles.source_errors import ProfilesSourceError
@@ -195,7 +194,7 @@ def _watched(profiles: ProfilesSettings) -> Watched:
             noun,
             f"a part of {path} changes (added, removed, size or modification time)",
             "profiles_dataset_changed",
-            lambda: _files_version(datasets.resolve_dataset(path, fmt).parts),
+            lambda: _files_version(_datasets().resolve_dataset(path, fmt).parts),
         )
     if kind == "cdm":
         source = profiles.cdm
@@ -205,7 +204,7 @@ def _watched(profiles: ProfilesSettings) -> Watched:
             f"the metadata of {source.folder} changes (model.json or the manifest, and entity {source.entity}'s "
             "definition)",
             "profiles_cdm_changed",
-            lambda: _files_version(stat_files(cdm.read_entity(source).metadata_files), "metadata files"),
+            lambda: _files_version(stat_files(_cdm().read_entity(source).metadata_files), "metadata files"),
         )
     if kind == "sql":
         source = profiles.sql
@@ -243,6 +242,20 @@ def _tick(context: dg.SensorEvaluationContext, watched: Watched) -> dg.SkipReaso
     )
 
 
+def _datasets():
+    """The dataset module, imported when a sensor first looks (it brings ibis and DuckDB, which a code
+    location watching one file never needs)."""
+    from ci_sendinblue.profiles import datasets
+
+    return datasets
+
+
+def _cdm():
+    from ci_sendinblue.profiles import cdm
+
+    return cdm
+
+
 def _files_version(files: Sequence[FileStat], unit: str = "parts") -> SourceVersion:
     """Files' names, sizes and times as one digest; the summary says how many, the newest, the total size."""
     lines = "\n".join(f"{f.location}\t{f.size}\t{f.modified_ns}" for f in files)
@@ -261,6 +274,8 @@ def _files_version(files: Sequence[FileStat], unit: str = "parts") -> SourceVers
 
 
 def _sql_version(source: SqlSource) -> SourceVersion:
+    from ci_sendinblue.profiles import sql
+
     with sql.connected(source) as database:
         digest, shown = sql.change_value(database, source, sql.relation(database, source))
     return SourceVersion(digest, shown)
