@@ -147,16 +147,20 @@ def write_config(out: Path, folder: Path, api_url: str) -> Path:
     return path
 
 
-def recorded_list_size(home: Path) -> int | None:
-    """What the run believes: the list asset's last materialization's member count."""
+def recorded_counts(home: Path) -> tuple[int | None, int | None]:
+    """What the run believes: the segment's member count, and the list's member count its list asset recorded
+    from Brevo after the import (every member is new, so the two must agree with Brevo's own count)."""
     import dagster as dg
 
+    def latest(key: list[str], name: str) -> int | None:
+        event = instance.get_latest_materialization_event(dg.AssetKey(key))
+        if event is None or event.asset_materialization is None:
+            return None
+        value = event.asset_materialization.metadata.get(name)
+        return int(value.value) if value is not None else None
+
     with dg.DagsterInstance.from_config(str(home)) as instance:
-        event = instance.get_latest_materialization_event(dg.AssetKey(["sendinblue", EXPORT]))
-    if event is None or event.asset_materialization is None:
-        return None
-    value = event.asset_materialization.metadata.get("list_members_after")
-    return int(value.value) if value is not None else None
+        return latest(["segments", SEGMENT], "dagster/row_count"), latest(["sendinblue", EXPORT], "brevo_members")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -208,17 +212,18 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 command = [dagster_cli(), "asset", "materialize", "-m", "ci_sendinblue.definitions"]
                 run = run_child([*command, "--select", f"*sendinblue/{EXPORT}"], cli_env(home, config))
-                believed = recorded_list_size(home)
+                segment_rows, believed = recorded_counts(home)
             finally:
                 shutil.rmtree(home, ignore_errors=True)
             in_brevo = list_size_via_api(emulator.api_url)
-            ok = run["ok"] and believed is not None and believed == in_brevo and in_brevo > 0
+            ok = run["ok"] and in_brevo > 0 and segment_rows == believed == in_brevo
             result = {
                 "repetition": repetition,
                 "floor_s": floor["seconds"],
                 "segment_rows_floor": floor["rows"],
                 "export_wall_s": run["wall_s"],
                 "peak_rss_mib": run["peak_rss_mib"],
+                "segment_members_recorded": segment_rows,
                 "list_members_recorded": believed,
                 "list_members_in_brevo": in_brevo,
                 "ok": ok,
@@ -227,7 +232,8 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 f"[{repetition}/{args.repeat}] floor {floor['seconds']:.2f} s ({floor['rows']:,} rows); export "
                 f"{'ok' if run['ok'] else 'FAILED'} {run['wall_s']:.1f} s, peak {run['peak_rss_mib']:.0f} MiB; "
-                f"list {in_brevo:,} in Brevo, {believed} recorded: {'agree' if ok else 'CHECK FAILED'}",
+                f"list {in_brevo:,} in Brevo, {believed} recorded, segment {segment_rows}: "
+                f"{'agree' if ok else 'CHECK FAILED'}",
                 flush=True,
             )
             if not run["ok"]:
