@@ -40,6 +40,8 @@ from benchmarks.run import (  # noqa: E402  (the project root must be importable
     cli_env,
     dagster_cli,
     dagster_home,
+    emulator_connection,
+    list_export,
     list_size_via_api,
     run_child,
 )
@@ -119,28 +121,8 @@ def write_config(out: Path, folder: Path, api_url: str) -> Path:
                 "where": {"field": "CustomerId", "op": "endswith", "value": SUFFIX},
             }
         },
-        "connections": {
-            "emulator": {
-                "api_key_env": "SENDINBLUE_API_KEY",
-                "api_url": api_url,
-                "accept_data_privacy_terms": True,
-                "other_requests_per_hour": 1_000_000,
-                "contacts_requests_per_second": 100_000,
-                "process_poll_initial": 0.2,
-                "process_poll_max": 2,
-                "request_timeout": 600,
-            }
-        },
-        "exports": {
-            EXPORT: {
-                "connection": "emulator",
-                "list_id": LIST_ID,
-                "segments": [SEGMENT],
-                "mapping": {"email": "Email", "FIRSTNAME": "FirstName", "LASTNAME": "LastName", "SMS": "Phone"},
-                "phone_region_column": "Country",
-                "schedule": None,
-            }
-        },
+        "connections": {"emulator": emulator_connection(api_url)},
+        "exports": {EXPORT: list_export(SEGMENT)},
     }
     path = out / "bench_dataset.yaml"
     path.write_text(yaml.safe_dump(config, sort_keys=False))

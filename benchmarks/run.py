@@ -159,6 +159,33 @@ def ensure_data(out: Path, rows: int, seed: int, mode: str) -> dict[str, Any]:
 # ------------------------------------------------------------------------------------------------------
 
 
+def emulator_connection(api_url: str) -> dict[str, Any]:
+    """The emulator as a connection, the client's rate limits and polls set out of the way."""
+    return {
+        "display_name": "Local Brevo emulator (benchmark)",
+        "api_key_env": "SENDINBLUE_API_KEY",
+        "api_url": api_url,
+        "accept_data_privacy_terms": True,
+        "other_requests_per_hour": 1_000_000,
+        "contacts_requests_per_second": 100_000,
+        "process_poll_initial": 0.2,
+        "process_poll_max": 2,
+        "request_timeout": 600,
+    }
+
+
+def list_export(segment: str) -> dict[str, Any]:
+    """One export of ``segment`` to list 12: email, first and last name, phone with a per-profile region."""
+    return {
+        "connection": "emulator",
+        "list_id": LIST_ID,
+        "segments": [segment],
+        "mapping": {"email": "Email", "FIRSTNAME": "FirstName", "LASTNAME": "LastName", "SMS": "Phone"},
+        "phone_region_column": "Country",
+        "schedule": None,
+    }
+
+
 def write_config(out: Path, profiles: Path, api_url: str, rows: int, engine: str = "auto") -> Path:
     import yaml
 
@@ -171,30 +198,8 @@ def write_config(out: Path, profiles: Path, api_url: str, rows: int, engine: str
                 "where": {"field": "CustomerId", "op": "not_null"},
             }
         },
-        "connections": {
-            "emulator": {
-                "display_name": "Local Brevo emulator (benchmark)",
-                "api_key_env": "SENDINBLUE_API_KEY",
-                "api_url": api_url,
-                "accept_data_privacy_terms": True,
-                "other_requests_per_hour": 1_000_000,
-                "contacts_requests_per_second": 100_000,
-                "process_poll_initial": 0.2,
-                "process_poll_max": 2,
-                "request_timeout": 600,
-            }
-        },
-        "exports": {
-            EXPORT: {
-                "connection": "emulator",
-                "list_id": LIST_ID,
-                "segments": [SEGMENT],
-                "mapping": {"email": "Email", "FIRSTNAME": "FirstName", "LASTNAME": "LastName", "SMS": "Phone"},
-                "phone_region_column": "Country",
-                "schedule": None,
-                "max_profiles": max(2_000_000, rows * 2),
-            }
-        },
+        "connections": {"emulator": emulator_connection(api_url)},
+        "exports": {EXPORT: {**list_export(SEGMENT), "max_profiles": max(2_000_000, rows * 2)}},
     }
     path = out / f"bench_{rows}_{engine}.yaml"
     path.write_text(yaml.safe_dump(config, sort_keys=False))
