@@ -87,15 +87,18 @@ def test_a_glob_of_csv_parts(emulator, run_pipeline, frame, tmp_path):
     assert_list_as_expected(run, emulator, frame)
 
 
-def test_a_duckdb_database_table_and_query(emulator, run_pipeline, frame, tmp_path):
+@pytest.mark.parametrize(
+    "relation",
+    [{"table": "analytics.customers"}, {"query": "select * from analytics.customers where CustomerId <> 'none'"}],
+    ids=["table", "query"],
+)
+def test_a_duckdb_database_table_or_query(emulator, run_pipeline, frame, tmp_path, relation):
     database = tmp_path / "crm.duckdb"
     with duckdb.connect(str(database)) as connection:
         connection.execute("create schema analytics")
         connection.register("frame", frame)
         connection.execute("create table analytics.customers as select * from frame")
-    run = run_pipeline(
-        config_with(emulator.api_url, {"sql": {"database": str(database), "table": "analytics.customers"}})
-    )
+    run = run_pipeline(config_with(emulator.api_url, {"sql": {"database": str(database), **relation}}))
     assert_list_as_expected(run, emulator, frame)
 
 
