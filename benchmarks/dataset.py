@@ -33,9 +33,8 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.run import (  # noqa: E402  (the project root must be importable first)
     API_KEY,
-    ATTRIBUTES,
+    BENCH_EMULATOR,
     FLOOR_COLUMNS,
-    LIST_ID,
     TILE,
     cli_env,
     dagster_cli,
@@ -170,24 +169,11 @@ def main(argv: list[str] | None = None) -> int:
     from ci_sendinblue.emulator.process import EmulatorProcess
 
     results: list[dict[str, Any]] = []
-    emulator = EmulatorProcess(
-        api_key=API_KEY,
-        lists={LIST_ID: "Bench"},
-        attributes=ATTRIBUTES,
-        process_delay=0.2,
-        contacts_rate=None,
-        hourly_budget=None,
-    )
+    emulator = EmulatorProcess(api_key=API_KEY, **BENCH_EMULATOR)
     with emulator:
         config = write_config(out, folder, emulator.api_url)
         for repetition in range(1, args.repeat + 1):
-            emulator.reset(
-                lists={LIST_ID: "Bench"},
-                attributes=ATTRIBUTES,
-                process_delay=0.2,
-                contacts_rate=None,
-                hourly_budget=None,
-            )
+            emulator.reset(**BENCH_EMULATOR)
             floor_child = [sys.executable, __file__, "--floor", str(folder)]
             floor = json.loads(subprocess.run(floor_child, check=True, capture_output=True, text=True).stdout)
             home = dagster_home(out)

@@ -159,6 +159,17 @@ def ensure_data(out: Path, rows: int, seed: int, mode: str) -> dict[str, Any]:
 # ------------------------------------------------------------------------------------------------------
 
 
+BENCH_EMULATOR: dict[str, Any] = {
+    "lists": {LIST_ID: "Bench"},
+    "attributes": ATTRIBUTES,
+    "process_delay": 0.2,
+    "contacts_rate": None,
+    "hourly_budget": None,
+}
+"""The emulator every benchmark starts and resets to: list 12, the mapped attributes, no rate limits, imports
+applied after 0.2 s."""
+
+
 def emulator_connection(api_url: str) -> dict[str, Any]:
     """The emulator as a connection, the client's rate limits and polls set out of the way."""
     return {
@@ -528,9 +539,7 @@ def run_cli_scenarios(
 ) -> None:
     """The three scenarios again through ``dagster asset materialize`` (one process per run, as a schedule
     or the daemon runs them), on a fresh instance and a freshly reset emulator."""
-    emulator.reset(
-        lists={LIST_ID: "Bench"}, attributes=ATTRIBUTES, process_delay=0.2, contacts_rate=None, hourly_budget=None
-    )
+    emulator.reset(**BENCH_EMULATOR)
     home = dagster_home(out)
     try:
         place("base")
@@ -785,14 +794,7 @@ def main(argv: list[str] | None = None) -> int:
     starts: list[dict[str, Any]] = []
     checks: list[dict[str, Any]] = []
     os.environ["SENDINBLUE_API_KEY"] = API_KEY
-    emulator = EmulatorProcess(
-        api_key=API_KEY,
-        lists={LIST_ID: "Bench"},
-        attributes=ATTRIBUTES,
-        process_delay=0.2,
-        contacts_rate=None,
-        hourly_budget=None,
-    )
+    emulator = EmulatorProcess(api_key=API_KEY, **BENCH_EMULATOR)
     with emulator:
         emulator._client = httpx.Client(base_url=emulator.base_url, timeout=900)  # inspection calls at 1M rows
         assert emulator._proc is not None
@@ -802,13 +804,7 @@ def main(argv: list[str] | None = None) -> int:
         defs = build_definitions(load_settings(config))
         print(f"config: {config}; emulator {emulator.api_url} (pid {emulator_pid})", flush=True)
         for repetition in range(1, args.repeat + 1):
-            emulator.reset(
-                lists={LIST_ID: "Bench"},
-                attributes=ATTRIBUTES,
-                process_delay=0.2,
-                contacts_rate=None,
-                hourly_budget=None,
-            )
+            emulator.reset(**BENCH_EMULATOR)
             place("base")
             floors.append(measure_floor(current))
             starts.append(measure_dagster_start(out))

@@ -161,17 +161,19 @@ class SourceVersion:
 
     @staticmethod
     def summary_in(cursor: str) -> str | None:
-        try:
-            return str(json.loads(cursor)["summary"])
-        except (ValueError, KeyError, TypeError):
-            return None
+        return _cursor_field(cursor, "summary")
 
     @staticmethod
     def digest_in(cursor: str) -> str | None:
-        try:
-            return str(json.loads(cursor)["digest"])
-        except (ValueError, KeyError, TypeError):
-            return None
+        return _cursor_field(cursor, "digest")
+
+
+def _cursor_field(cursor: str, name: str) -> str | None:
+    """One field of a cursor :class:`SourceVersion` wrote; None for any other cursor (an older sensor's)."""
+    try:
+        return str(json.loads(cursor)[name])
+    except (ValueError, KeyError, TypeError):
+        return None
 
 
 @dataclass(frozen=True)
