@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
 from playwright.sync_api import Locator, Page, expect
@@ -87,6 +87,16 @@ _READ_GRAPH = """() => {
 }"""
 
 
+_LINKED_NODES_DRAWN = """(names) => {
+  const linked = new Set();
+  for (const box of document.querySelectorAll('[class*="assetNodeBox"]')) {
+    const name = box.querySelector('[data-tooltip]')?.getAttribute('data-tooltip');
+    if (name && box.querySelector('a[href^="/assets/"]')) linked.add(name);
+  }
+  return names.every((name) => linked.has(name));
+}"""
+
+
 def _node_at(nodes: list[dict], x: float, y: float, side: str, tolerance: float) -> str | None:
     """The node whose ``side`` ("left" or "right") is nearest to (x, y), within ``tolerance`` pixels."""
     candidates = [
@@ -97,7 +107,13 @@ def _node_at(nodes: list[dict], x: float, y: float, side: str, tolerance: float)
     return min(candidates)[1] if candidates else None
 
 
-def read_graph(page: Page, tolerance: float = 24.0) -> RenderedGraph:
+def read_graph(page: Page, linked: Collection[str] = (), tolerance: float = 24.0, wait: float = 30.0) -> RenderedGraph:
+    """The graph as drawn, once the nodes named in ``linked`` show their checks' links.
+
+    The UI draws the nodes first and fills in each node's check statuses (and their links) from a second
+    query, which lags on a busy machine; reading before it lands would see nodes without links."""
+    if linked:
+        page.wait_for_function(_LINKED_NODES_DRAWN, arg=sorted(linked), timeout=wait * 1000)
     raw = page.evaluate(_READ_GRAPH)
     nodes = {node["name"]: GraphNode(node["name"], node["links"]) for node in raw["nodes"] if node["name"]}
     edges: set[tuple[str, str]] = set()
