@@ -10,7 +10,7 @@ run executes the table, when wrapped in ``reading(pt)``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +19,7 @@ import dagster as dg
 import duckdb
 import ibis
 import ibis.expr.datatypes as dt
+from ibis.backends.duckdb import Backend as DuckDBBackend
 
 from ci_sendinblue.columns import arrow_type_name
 from ci_sendinblue.config.models import ProfilesSettings
@@ -70,17 +71,11 @@ def open_profiles(profiles: ProfilesSettings) -> ProfilesTable:
     if kind in ("file", "dataset"):
         assert profiles.path is not None
         dataset = datasets.resolve_dataset(profiles.path, profiles.format)
-        con = duckdb_connection()
-        with _translated(datasets.SETTING, dataset.describe()):
-            table = datasets.dataset_table(dataset, con)
-        return ProfilesTable(table, dataset.describe(), datasets.SETTING, kind)
+        return _in_duckdb(lambda con: datasets.dataset_table(dataset, con), dataset.describe(), datasets.SETTING, kind)
     if kind == "cdm":
         assert profiles.cdm is not None
         entity = cdm.read_entity(profiles.cdm)
-        con = duckdb_connection()
-        with _translated(cdm.FOLDER_SETTING, entity.describe()):
-            table = cdm.entity_table(entity, con)
-        return ProfilesTable(table, entity.describe(), cdm.FOLDER_SETTING, kind)
+        return _in_duckdb(lambda con: cdm.entity_table(entity, con), entity.describe(), cdm.FOLDER_SETTING, kind)
     if kind == "sql":
         assert profiles.sql is not None
         database = sql.connect(profiles.sql)
@@ -152,6 +147,16 @@ def reading(pt: ProfilesTable) -> Iterator[None]:
     server gone) becomes a ``ProfilesSourceError`` naming the setting and the source."""
     with _translated(pt.setting, pt.description):
         yield
+
+
+def _in_duckdb(
+    table_on: Callable[[DuckDBBackend], ibis.Table], description: str, setting: str, kind: str
+) -> ProfilesTable:
+    """Files and CDM folders are read by DuckDB in this process, on a connection of its own."""
+    con = duckdb_connection()
+    with _translated(setting, description):
+        table = table_on(con)
+    return ProfilesTable(table, description, setting, kind)
 
 
 @contextmanager
